@@ -1,0 +1,20 @@
+//! iCalendar (RFC 5545) output.
+//!
+//! This is the low-level, pure layer: it turns values into iCalendar text and
+//! never does I/O or reads the clock. Feeds and iMIP invitations are rendered
+//! on top of it.
+//!
+//! - [`writer`]: [`Writer`], which builds a document line by line with CRLF
+//!   line endings, 75-octet folding that never splits a UTF-8 character,
+//!   TEXT escaping and parameter quoting, plus the date, date-time and
+//!   UTC-offset formatters.
+//! - [`vtimezone`](mod@vtimezone): [`vtimezone()`], a `VTIMEZONE` generated
+//!   from the tz database's actual transitions, exact over a given window.
+
+pub mod vtimezone;
+pub mod writer;
+
+pub use vtimezone::vtimezone;
+pub use writer::{
+    date, escape_text, local_datetime, param_value, utc_datetime, utc_offset, PropBuilder, Writer,
+};

@@ -1,0 +1,33 @@
+//! The `touchbase` binary: parses the command line, runs the command, and
+//! turns the result into an exit code (0 ok, 1 bad input or failure, 2 bad
+//! usage).
+#![forbid(unsafe_code)]
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use touchbase::cli::{self, Cli, CliError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: BTreeMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let today = touchbase::clock::now_local().date();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = cli::run(&cli, &env, today, &mut out);
+    let _ = out.flush();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                eprintln!("error: {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Schedule tests: cadences across DST in several zones.
