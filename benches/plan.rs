@@ -1,1 +1,157 @@
-fn main() {}
+//! Benchmark: plan 100,000 pairs (10,000 managers x 10 reports) for 12 weeks,
+//! prompts included, and report wall time and peak memory.
+//!
+//! Run with `cargo bench --bench plan`. The roster is generated as TOML text
+//! and parsed like a real one, so the figures include what a reload costs.
+//! A counting allocator gives the heap held and the peak of each stage; the
+//! process's peak resident size (VmHWM) is printed as well.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use jiff::civil::date;
+use touchbase::plan::plan;
+use touchbase::roster;
+use touchbase::schedule::Window;
+use touchbase::source::SourceText;
+
+const MANAGERS: usize = 10_000;
+const REPORTS: usize = 10;
+const ZONES: &[&str] = &[
+    "Europe/London",
+    "America/New_York",
+    "Australia/Sydney",
+    "Asia/Kolkata",
+    "UTC",
+];
+const CADENCES: &[&str] = &["weekly", "biweekly", "monthly", "every 3 weeks"];
+
+/// Counts live heap bytes and their high-water mark.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the
+// counters are only bookkeeping.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(p, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Starts a new stage: the peak restarts from what is live now.
+fn stage() -> usize {
+    let live = LIVE.load(Ordering::Relaxed);
+    PEAK.store(live, Ordering::Relaxed);
+    live
+}
+
+fn roster_text() -> String {
+    let mut s = String::with_capacity(MANAGERS * REPORTS * 120);
+    for m in 0..MANAGERS {
+        let _ = write!(
+            s,
+            "[[managers]]\nemail = \"m{m}@example.com\"\nname = \"Manager {m}\"\ntimezone = \"{}\"\n",
+            ZONES[m % ZONES.len()]
+        );
+        for r in 0..REPORTS {
+            let day = 1 + (m * REPORTS + r) % 28;
+            let _ = write!(
+                s,
+                "[[managers.reports]]\nemail = \"r{m}-{r}@example.com\"\nstart = \"2027-01-{day:02}\"\ntime = \"{:02}:30\"\ncadence = \"{}\"\n",
+                8 + r % 9,
+                CADENCES[(m + r) % CADENCES.len()]
+            );
+            if r == 3 {
+                s.push_str("skip_tags = [\"wellbeing\"]\n");
+            }
+        }
+    }
+    s
+}
+
+/// Peak resident set size so far, from /proc (Linux).
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let text = roster_text();
+    let before_parse = stage();
+    let t = Instant::now();
+    let roster = match roster::parse(&SourceText::new("bench.toml", text)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bench roster is invalid: {e}");
+            std::process::exit(1);
+        }
+    };
+    let parse = t.elapsed();
+    let parse_peak = PEAK.load(Ordering::Relaxed) - before_parse;
+    let roster_heap = LIVE.load(Ordering::Relaxed) - before_parse;
+    let rss_after_parse = peak_rss_mb();
+    let before_plan = stage();
+    let window = Window::weeks(date(2027, 3, 1), 12);
+    let mut times = Vec::new();
+    let mut plan_peak = 0;
+    let mut meetings = 0;
+    let mut prompts = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let planned = plan(&roster, window, None);
+        times.push(t.elapsed().as_secs_f64());
+        plan_peak = plan_peak.max(PEAK.load(Ordering::Relaxed) - before_plan);
+        meetings = planned.len();
+        prompts = planned.iter().map(|m| m.prompts.len()).sum::<usize>();
+    }
+    times.sort_by(f64::total_cmp);
+    println!("pairs:            {}", roster.pairs.len());
+    println!("meetings planned: {meetings} ({prompts} prompts) over 12 weeks");
+    println!(
+        "roster parse:     {:.3} s, heap peak {:.0} MB, roster held {:.0} MB",
+        parse.as_secs_f64(),
+        mb(parse_peak),
+        mb(roster_heap)
+    );
+    println!(
+        "plan (5 runs):    best {:.3} s, median {:.3} s, worst {:.3} s",
+        times[0], times[2], times[4]
+    );
+    println!(
+        "plan heap peak:   {:.0} MB (meetings with prompts, over the roster held)",
+        mb(plan_peak)
+    );
+    println!(
+        "roster + plan:    {:.0} MB heap at most while planning",
+        mb(roster_heap + plan_peak)
+    );
+    println!("process VmHWM:    {rss_after_parse:.0} MB (set by the TOML parser while reading the roster)");
+}

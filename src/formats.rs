@@ -56,7 +56,14 @@ pub fn parse_yaml<T: serde::de::DeserializeOwned>(source: &SourceText) -> Result
 /// standard serde phrasings so that found and expected come out separately.
 fn serde_message_error(origin: Origin, message: &str, path: &str, syntax: &str) -> InputError {
     let message = message.trim();
-    let path = if path == "." { "" } else { path };
+    // Drop the segments that span wrappers add (`toml::Spanned`'s private
+    // key, `serde_saphyr::Spanned`'s `value`): people never wrote them.
+    let path = path
+        .split('.')
+        .filter(|seg| !seg.is_empty() && !seg.starts_with("$__") && *seg != "value")
+        .collect::<Vec<_>>()
+        .join(".");
+    let path = path.as_str();
     let mut e = InputError {
         origin,
         key: path.to_string(),
@@ -103,7 +110,12 @@ fn serde_message_error(origin: Origin, message: &str, path: &str, syntax: &str) 
     {
         if let Some((found, expected)) = rest.rsplit_once(", expected ") {
             e.found = found.to_string();
-            e.expected = expected.to_string();
+            e.expected = match expected {
+                "i64" | "u64" | "i32" | "u32" => "a whole number",
+                "a boolean" => "`true` or `false`",
+                other => other,
+            }
+            .to_string();
         }
     }
     e

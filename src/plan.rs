@@ -91,7 +91,9 @@ pub fn plan<'r>(roster: &'r Roster, window: Window, manager: Option<&str>) -> Ve
         }
         pair_meetings_into(pair, window, &mut out);
     }
-    out.sort_by(|a, b| {
+    // The key is total (one pair never has two meetings at one instant), so
+    // an unstable sort is deterministic and needs no scratch memory.
+    out.sort_unstable_by(|a, b| {
         (a.start, a.pair.manager_index, &a.pair.report.email).cmp(&(
             b.start,
             b.pair.manager_index,
