@@ -32,6 +32,8 @@ pub mod config;
 pub mod formats;
 pub mod hash;
 pub mod ical;
+pub mod ledger;
+pub mod mail;
 pub mod plan;
 pub mod prompts;
 pub mod roster;

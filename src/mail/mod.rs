@@ -1,0 +1,12 @@
+//! Email: invitations as iMIP messages (RFC 6047), and the transports that
+//! deliver them.
+//!
+//! - [`message`]: the pure part: one MIME message, byte for byte the same
+//!   for the same input (derived boundaries and Message-ID, injected date).
+//! - [`transport`]: SMTP, sendmail or a folder of `.eml` files, with errors
+//!   sorted into transient (retry) and permanent (give up).
+//! - [`sender`]: drains the ledger's outbox through a transport.
+
+pub mod message;
+pub mod sender;
+pub mod transport;
