@@ -9,13 +9,17 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 use jiff::civil::Date;
+use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::check;
 use crate::config::{self, Config, Transport};
+use crate::events::Organizer;
+use crate::feed;
 use crate::plan::{self, Meeting};
 use crate::roster::{self, Roster};
 use crate::schedule::Window;
+use crate::series::History;
 use crate::source::{InputError, InputErrors, Origin, SourceText};
 
 /// touchbase keeps every manager's standing 1:1 with each direct report on
@@ -38,6 +42,22 @@ pub enum Command {
     Check,
     /// Show the meetings in a window, with their prompts.
     Preview(PreviewArgs),
+    /// Write a person's iCalendar feed for a window to stdout.
+    Export(ExportArgs),
+}
+
+/// Flags of `export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Whose feed: a manager's or a report's address.
+    #[arg(long, value_name = "EMAIL")]
+    pub person: String,
+    /// First day of the window (YYYY-MM-DD) [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_date_flag)]
+    pub from: Option<Date>,
+    /// Length of the window in weeks [default: dispatch.horizon_weeks]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=520))]
+    pub weeks: Option<u32>,
 }
 
 /// Flags of `preview`.
@@ -130,12 +150,14 @@ pub fn load(path: &Path, env: &BTreeMap<String, String>) -> Result<Loaded, Input
     Ok(Loaded { config, roster })
 }
 
-/// Runs `cli` with the process environment `env` and today's date `today`,
-/// printing to `out`.
+/// Runs `cli` with the process environment `env`, today's date `today` and
+/// the instant `now` (the `DTSTAMP` of exported documents), printing to
+/// `out`.
 pub fn run(
     cli: &Cli,
     env: &BTreeMap<String, String>,
     today: Date,
+    now: Timestamp,
     out: &mut dyn Write,
 ) -> Result<(), CliError> {
     let path = config_path(cli.config.as_deref(), env);
@@ -143,6 +165,7 @@ pub fn run(
     match &cli.command {
         Command::Check => print_check(&loaded, today, out)?,
         Command::Preview(args) => preview(&loaded, args, today, out)?,
+        Command::Export(args) => export(&loaded, args, today, now, out)?,
     }
     Ok(())
 }
@@ -236,7 +259,7 @@ pub struct MeetingJson<'a> {
     /// The prompts' ids.
     pub prompt_ids: Vec<&'a str>,
     /// UID of the series.
-    pub uid: &'a str,
+    pub uid: String,
     /// Position in the series (0 = the `start` date).
     pub occurrence: u32,
 }
@@ -257,7 +280,7 @@ pub fn meeting_json<'a>(roster: &'a Roster, m: &Meeting<'a>) -> MeetingJson<'a> 
         location: &pair.location,
         prompts: prompts.iter().map(|p| p.text.as_str()).collect(),
         prompt_ids: prompts.iter().map(|p| p.id.as_str()).collect(),
-        uid: &pair.uid,
+        uid: m.uid.clone().into_owned(),
         occurrence: m.occurrence,
     }
 }
@@ -292,7 +315,9 @@ fn preview(
     let from = args.from.unwrap_or(today);
     let weeks = args.weeks.unwrap_or(config.dispatch.horizon_weeks);
     let window = Window::weeks(from, weeks);
-    let meetings = plan::plan(roster, window, args.manager.as_deref());
+    // The ledger will supply earlier series; until then each pair has one.
+    let history = History::new();
+    let meetings = plan::plan(roster, &history, window, args.manager.as_deref());
     if args.json {
         let json: Vec<_> = meetings.iter().map(|m| meeting_json(roster, m)).collect();
         serde_json::to_writer_pretty(&mut *out, &json).map_err(std::io::Error::from)?;
@@ -339,5 +364,48 @@ fn preview(
             }
         }
     }
+    Ok(())
+}
+
+fn export(
+    loaded: &Loaded,
+    args: &ExportArgs,
+    today: Date,
+    now: Timestamp,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    let Loaded { config, roster } = loaded;
+    let window = Window::weeks(
+        args.from.unwrap_or(today),
+        args.weeks.unwrap_or(config.dispatch.horizon_weeks),
+    );
+    let organizer = Organizer {
+        name: config.mail.from_name.as_deref(),
+        email: &config.mail.from_email,
+    };
+    let history = History::new();
+    let doc =
+        feed::render(roster, &history, &args.person, window, organizer, now).map_err(|_| {
+            // One message for an unknown address and an opted-out report,
+            // and hints drawn only from people who may be named.
+            InputErrors::from(InputError {
+                origin: Origin::Flag("--person".into()),
+                key: String::new(),
+                found: crate::source::quoted(args.person.trim()),
+                expected: format!(
+                    "the address of a manager or report in {}",
+                    config.roster.display()
+                ),
+                hint: crate::source::did_you_mean(
+                    &args.person,
+                    roster
+                        .managers
+                        .iter()
+                        .map(|m| m.person.email.as_str())
+                        .chain(roster.active_pairs().map(|p| p.report.email.as_str())),
+                ),
+            })
+        })?;
+    out.write_all(doc.as_bytes())?;
     Ok(())
 }

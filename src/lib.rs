@@ -12,10 +12,13 @@
 //! - [`roster`]: the roster file, from raw serde structs to the validated model.
 //! - [`cadence`]: `weekly`, `biweekly`, `every N weeks`, `monthly`.
 //! - [`schedule`]: the meetings of one pair inside a window, DST rules included.
+//! - [`series`]: a pair's series, earlier ones ended by a change included.
 //! - [`prompts`]: the prompt bank and the per-pair rotation.
 //! - [`plan`]: every meeting of a roster in a window, with its prompts.
 //! - [`check`]: the summary, warnings and fairness report of `touchbase check`.
-//! - [`ical`]: the iCalendar (RFC 5545) writer.
+//! - [`events`]: the `VEVENT`s of a pair (masters, overrides) as data.
+//! - [`ical`]: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
+//! - [`feed`]: a person's feed document (`METHOD:PUBLISH`).
 //!
 //! Around it, the effects:
 //!
@@ -29,6 +32,8 @@ pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod events;
+pub mod feed;
 pub mod formats;
 pub mod hash;
 pub mod ical;
@@ -38,4 +43,5 @@ pub mod plan;
 pub mod prompts;
 pub mod roster;
 pub mod schedule;
+pub mod series;
 pub mod source;

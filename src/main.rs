@@ -15,10 +15,11 @@ fn main() -> ExitCode {
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
+    let now = touchbase::clock::now();
     let today = touchbase::clock::now_local().date();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = cli::run(&cli, &env, today, &mut out);
+    let result = cli::run(&cli, &env, today, now, &mut out);
     let _ = out.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,21 +5,29 @@
 //! place (paused dates do not count), so they are the same whichever window
 //! a meeting is seen through.
 
+use std::borrow::Cow;
+
 use jiff::civil::DateTime;
 use jiff::Timestamp;
 
 use crate::prompts::{Prompt, Rotation};
 use crate::roster::{Pair, Roster};
 use crate::schedule::{self, Clock, Window};
+use crate::series::{series_of, History, PastSeries};
 
 /// One meeting of one pair.
 #[derive(Debug, Clone)]
 pub struct Meeting<'r> {
     /// The pair.
     pub pair: &'r Pair,
+    /// UID of the series it belongs to.
+    pub uid: Cow<'r, str>,
+    /// Index of that series among the pair's (see [`series_of`]).
+    pub series: u32,
     /// Position in the series, counting from `start` as 0.
     pub occurrence: u32,
-    /// Position among the meetings that take place (pauses skipped).
+    /// Position among the pair's meetings that take place (pauses skipped),
+    /// counted across all its series.
     pub number: u32,
     /// The wall-clock time asked for.
     pub local: DateTime,
@@ -45,51 +53,86 @@ impl<'r> Meeting<'r> {
     }
 }
 
-/// The meetings of one pair inside `window`, in order.
+/// The meetings of one pair inside `window`, in order, as if it had only
+/// its current series.
 pub fn pair_meetings(pair: &Pair, window: Window) -> Vec<Meeting<'_>> {
     let mut out = Vec::new();
-    pair_meetings_into(pair, window, &mut out);
+    pair_meetings_into(pair, &[], window, &mut out);
     out
 }
 
-fn pair_meetings_into<'r>(pair: &'r Pair, window: Window, out: &mut Vec<Meeting<'r>>) {
-    let mut slots = schedule::slots(pair, window).peekable();
-    let Some(first) = slots.peek() else {
-        return;
-    };
-    let skipped = schedule::paused_count(pair);
+/// The meetings of one pair inside `window`, in order, across its earlier
+/// series (`past`, oldest first) and the current one.
+pub fn pair_meetings_with<'r>(
+    pair: &'r Pair,
+    past: &'r [PastSeries],
+    window: Window,
+) -> Vec<Meeting<'r>> {
+    let mut out = Vec::new();
+    pair_meetings_into(pair, past, window, &mut out);
+    out
+}
+
+fn pair_meetings_into<'r>(
+    pair: &'r Pair,
+    past: &'r [PastSeries],
+    window: Window,
+    out: &mut Vec<Meeting<'r>>,
+) {
+    let all = series_of(pair, past);
     let mut rotation = Rotation::new(
         &pair.eligible,
         usize::try_from(pair.prompts_per_meeting).unwrap_or(usize::MAX),
         pair.key,
     );
-    let first_number = first.occurrence.saturating_sub(skipped);
-    rotation.skip(u64::from(first_number));
-    for (number, slot) in (first_number..).zip(slots) {
-        let mut prompts = Vec::with_capacity(pair.prompts_per_meeting as usize);
-        rotation.next_into(&mut prompts);
-        out.push(Meeting {
-            pair,
-            occurrence: slot.occurrence,
-            number,
-            local: slot.local,
-            start: slot.start,
-            end: slot.end,
-            clock: slot.clock,
-            prompts,
-        });
+    // Where the rotation stands, in meetings held: numbering continues
+    // across series, so a change does not bring the first prompts back.
+    let mut position: u32 = 0;
+    // Meetings held in the series before the one at hand.
+    let mut before: u32 = 0;
+    for (index, series) in all.iter().enumerate() {
+        let mut slots = schedule::series_slots(series, window).peekable();
+        if let Some(first) = slots.peek() {
+            let first_number = before.saturating_add(series.held_before(first.occurrence));
+            rotation.skip(u64::from(first_number.saturating_sub(position)));
+            position = first_number;
+            for slot in slots {
+                let mut prompts = Vec::with_capacity(pair.prompts_per_meeting as usize);
+                rotation.next_into(&mut prompts);
+                out.push(Meeting {
+                    pair,
+                    uid: series.uid.clone(),
+                    series: u32::try_from(index).unwrap_or(u32::MAX),
+                    occurrence: slot.occurrence,
+                    number: position,
+                    local: slot.local,
+                    start: slot.start,
+                    end: slot.end,
+                    clock: slot.clock,
+                    prompts,
+                });
+                position = position.saturating_add(1);
+            }
+        }
+        before = before.saturating_add(series.held_before(series.end()));
     }
 }
 
 /// Every meeting in `window` of every active pair (of one manager, when
 /// `manager` is given), ordered by start, then manager, then report.
-pub fn plan<'r>(roster: &'r Roster, window: Window, manager: Option<&str>) -> Vec<Meeting<'r>> {
+/// `history` holds the pairs' earlier series (empty: one series each).
+pub fn plan<'r>(
+    roster: &'r Roster,
+    history: &'r History,
+    window: Window,
+    manager: Option<&str>,
+) -> Vec<Meeting<'r>> {
     let mut out = Vec::new();
     for pair in roster.active_pairs() {
         if manager.is_some_and(|m| !pair.manager.is(m)) {
             continue;
         }
-        pair_meetings_into(pair, window, &mut out);
+        pair_meetings_into(pair, history.of(pair), window, &mut out);
     }
     // The key is total (one pair never has two meetings at one instant), so
     // an unstable sort is deterministic and needs no scratch memory.

@@ -14,6 +14,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::cadence::{week_of_month, Cadence};
 use crate::roster::Pair;
+use crate::series::{series_of, Series};
 
 /// A range of local dates: `from` included, `until` excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,27 +136,56 @@ pub fn paused_count(pair: &Pair) -> u32 {
 }
 
 /// The slots of `pair` whose local date is inside `window`, paused dates
-/// left out. Opted-out pairs have none.
+/// left out, as if the pair had only its current series. Opted-out pairs
+/// have none.
 pub fn slots(pair: &Pair, window: Window) -> Slots<'_> {
-    let first = if pair.opt_out {
-        u32::MAX
-    } else {
-        let from = window.from.max(pair.paused_until.unwrap_or(window.from));
-        first_on_or_after(pair.start, pair.cadence, from)
-    };
-    Slots {
-        pair,
-        until: window.until,
-        next: first,
+    match series_of(pair, &[]).into_iter().next() {
+        Some(series) => series_slots(&series, window),
+        None => Slots::empty(&pair.tz),
     }
 }
 
-/// Iterator returned by [`slots`].
+/// The slots of one series whose local date is inside `window`, paused
+/// dates left out.
+pub fn series_slots<'r>(series: &Series<'r>, window: Window) -> Slots<'r> {
+    let from = window.from.max(series.paused_until.unwrap_or(window.from));
+    let next = first_on_or_after(series.anchor, series.cadence, from).max(series.first);
+    let until = series.until.map_or(window.until, |u| u.min(window.until));
+    Slots {
+        tz: series.tz,
+        anchor: series.anchor,
+        cadence: series.cadence,
+        time: series.time,
+        duration: SignedDuration::from_mins(i64::from(series.duration_minutes)),
+        until,
+        next,
+    }
+}
+
+/// Iterator returned by [`slots`] and [`series_slots`].
 #[derive(Debug, Clone)]
 pub struct Slots<'a> {
-    pair: &'a Pair,
+    tz: &'a TimeZone,
+    anchor: Date,
+    cadence: Cadence,
+    time: jiff::civil::Time,
+    duration: SignedDuration,
     until: Date,
     next: u32,
+}
+
+impl<'a> Slots<'a> {
+    fn empty(tz: &'a TimeZone) -> Self {
+        Slots {
+            tz,
+            anchor: Date::MIN,
+            cadence: Cadence::Weeks(1),
+            time: jiff::civil::Time::midnight(),
+            duration: SignedDuration::ZERO,
+            until: Date::MIN,
+            next: u32::MAX,
+        }
+    }
 }
 
 impl Iterator for Slots<'_> {
@@ -167,19 +197,18 @@ impl Iterator for Slots<'_> {
             if n == u32::MAX {
                 return None;
             }
-            let date = nth_date(self.pair.start, self.pair.cadence, n)?;
+            let date = nth_date(self.anchor, self.cadence, n)?;
             if date >= self.until {
                 return None;
             }
             self.next += 1;
-            let local = date.to_datetime(self.pair.time);
+            let local = date.to_datetime(self.time);
             // Dates at the very edge of the representable range have no
             // instant; skip them rather than fail the whole schedule.
-            let Some((start, clock)) = resolve(&self.pair.tz, local) else {
+            let Some((start, clock)) = resolve(self.tz, local) else {
                 continue;
             };
-            let duration = SignedDuration::from_mins(i64::from(self.pair.duration_minutes));
-            let Ok(end) = start.checked_add(duration) else {
+            let Ok(end) = start.checked_add(self.duration) else {
                 continue;
             };
             return Some(Slot {

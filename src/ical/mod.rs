@@ -10,7 +10,9 @@
 //!   UTC-offset formatters.
 //! - [`vtimezone`](mod@vtimezone): [`vtimezone()`], a `VTIMEZONE` generated
 //!   from the tz database's actual transitions, exact over a given window.
+//! - [`event`]: the `VEVENT`s of one series ([`crate::events::SeriesEvents`]).
 
+pub mod event;
 pub mod vtimezone;
 pub mod writer;
 

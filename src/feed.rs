@@ -1,0 +1,153 @@
+//! Feed documents: one `VCALENDAR` (`METHOD:PUBLISH`) per person.
+//!
+//! A manager's feed holds the series of all their active pairs, a report's
+//! only their own (someone who is both gets both). Opted-out reports appear
+//! nowhere: their pairs are skipped, and asking for their feed fails
+//! exactly as asking for an address the roster does not know, so the
+//! answer never tells that someone opted out.
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+
+use crate::events::{pair_events, Organizer, SeriesEvents};
+use crate::ical::event::write_series;
+use crate::ical::{utc_datetime, vtimezone, Writer};
+use crate::roster::{Pair, Roster};
+use crate::schedule::Window;
+use crate::series::History;
+
+/// How far back a served feed looks (SPEC.md: the last 4 weeks).
+pub const PAST_WEEKS: i64 = 4;
+
+/// The refresh hint, as an RFC 5545 duration.
+pub const REFRESH: &str = "PT1H";
+
+/// How far past the window the `VTIMEZONE`s stay exact: clients expand
+/// the open-ended `RRULE` beyond the window, and a year keeps those
+/// occurrences right until the next refresh moves the window on.
+const ZONE_MARGIN_DAYS: i64 = 366;
+
+/// The address is no manager and no active report of the roster. The same
+/// error for an opted-out report, on purpose.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("no feed for {0:?}: not a manager or report in the roster")]
+pub struct UnknownPerson(pub String);
+
+/// The window a feed URL serves on `today`: the last 4 weeks and the next
+/// `horizon_weeks` weeks.
+pub fn served_window(today: Date, horizon_weeks: u32) -> Window {
+    let from = today
+        .checked_sub((PAST_WEEKS * 7).days())
+        .unwrap_or(Date::MIN);
+    let until = today
+        .checked_add((i64::from(horizon_weeks) * 7).days())
+        .unwrap_or(Date::MAX);
+    Window { from, until }
+}
+
+/// The active pairs whose feed `email` sees, and that person's display name.
+pub fn person_pairs<'r>(
+    roster: &'r Roster,
+    email: &str,
+) -> Result<(&'r str, Vec<&'r Pair>), UnknownPerson> {
+    let pairs: Vec<&Pair> = roster
+        .active_pairs()
+        .filter(|p| p.manager.is(email) || p.report.is(email))
+        .collect();
+    let manager = roster.managers.iter().find(|m| m.person.is(email));
+    let name = match (manager, pairs.first()) {
+        (Some(m), _) => m.person.name.as_str(),
+        (None, Some(p)) => p.report.name.as_str(),
+        (None, None) => return Err(UnknownPerson(email.trim().to_string())),
+    };
+    Ok((name, pairs))
+}
+
+/// The feed of `email` for `window`: every series of the person's pairs,
+/// each meeting in the window with its prompts. `now` is the `DTSTAMP`.
+pub fn render(
+    roster: &Roster,
+    history: &History,
+    email: &str,
+    window: Window,
+    organizer: Organizer<'_>,
+    now: Timestamp,
+) -> Result<String, UnknownPerson> {
+    let (name, pairs) = person_pairs(roster, email)?;
+    let events: Vec<SeriesEvents<'_>> = pairs
+        .iter()
+        .flat_map(|p| pair_events(roster, p, history.of(p), window))
+        .collect();
+    Ok(document(name, &events, window, organizer, now))
+}
+
+/// A `METHOD:PUBLISH` calendar named for `name`, holding `events`.
+pub fn document(
+    name: &str,
+    events: &[SeriesEvents<'_>],
+    window: Window,
+    organizer: Organizer<'_>,
+    now: Timestamp,
+) -> String {
+    let mut w = Writer::new();
+    w.begin("VCALENDAR");
+    w.raw(
+        "PRODID",
+        concat!(
+            "-//touchbase//touchbase ",
+            env!("CARGO_PKG_VERSION"),
+            "//EN"
+        ),
+    );
+    w.raw("VERSION", "2.0");
+    w.raw("CALSCALE", "GREGORIAN");
+    w.raw("METHOD", "PUBLISH");
+    let calname = format!("1:1s of {name}");
+    w.text("NAME", &calname);
+    w.text("X-WR-CALNAME", &calname);
+    w.prop("REFRESH-INTERVAL")
+        .param("VALUE", "DURATION")
+        .value_raw(REFRESH);
+    w.raw("X-PUBLISHED-TTL", REFRESH);
+    write_zones(&mut w, events, window);
+    let dtstamp = utc_datetime(now);
+    for e in events {
+        write_series(&mut w, e, organizer, &dtstamp);
+    }
+    w.end("VCALENDAR");
+    w.finish()
+}
+
+/// One `VTIMEZONE` per zone used, exact from the earliest series start to
+/// a year past the window.
+fn write_zones(w: &mut Writer, events: &[SeriesEvents<'_>], window: Window) {
+    let mut zones: BTreeMap<&str, (&TimeZone, Date)> = BTreeMap::new();
+    for e in events {
+        let first = e.dtstart.date().min(window.from);
+        zones
+            .entry(e.series.timezone)
+            .and_modify(|(_, d)| *d = (*d).min(first))
+            .or_insert((e.series.tz, first));
+    }
+    let end = window
+        .until
+        .checked_add(ZONE_MARGIN_DAYS.days())
+        .unwrap_or(Date::MAX);
+    for (tzid, (tz, first)) in zones {
+        // A day either side absorbs any offset between local dates and UTC.
+        let day = SignedDuration::from_hours(24);
+        let from = instant(tz, first);
+        let from = from.checked_sub(day).unwrap_or(from);
+        let until = instant(tz, end);
+        let until = until.checked_add(day).unwrap_or(until);
+        vtimezone(w, tzid, tz, from, until);
+    }
+}
+
+fn instant(tz: &TimeZone, d: Date) -> Timestamp {
+    d.to_zoned(tz.clone())
+        .map_or(Timestamp::MAX, |z| z.timestamp())
+}
