@@ -120,13 +120,14 @@ fn main() {
     let rss_after_parse = peak_rss_mb();
     let before_plan = stage();
     let window = Window::weeks(date(2027, 3, 1), 12);
+    let history = touchbase::series::History::new();
     let mut times = Vec::new();
     let mut plan_peak = 0;
     let mut meetings = 0;
     let mut prompts = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let planned = plan(&roster, window, None);
+        let planned = plan(&roster, &history, window, None);
         times.push(t.elapsed().as_secs_f64());
         plan_peak = plan_peak.max(PEAK.load(Ordering::Relaxed) - before_plan);
         meetings = planned.len();

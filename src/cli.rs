@@ -44,6 +44,20 @@ pub enum Command {
     Preview(PreviewArgs),
     /// Write a person's iCalendar feed for a window to stdout.
     Export(ExportArgs),
+    /// Dry run: print what the next reconcile would send, update or cancel.
+    Plan,
+    /// Show the outbox: queued messages, the last sent, failures with reasons.
+    Status,
+    /// Run touchbase.
+    Run(RunArgs),
+}
+
+/// Flags of `run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Reconcile once, send what is due, and exit.
+    #[arg(long)]
+    pub once: bool,
 }
 
 /// Flags of `export`.
@@ -88,6 +102,9 @@ pub enum CliError {
     /// Bad configuration, roster or flag.
     #[error("{0}")]
     Input(#[from] InputErrors),
+    /// The ledger or the mail transport failed.
+    #[error(transparent)]
+    Service(#[from] crate::service::ServiceError),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -166,6 +183,9 @@ pub fn run(
         Command::Check => print_check(&loaded, today, out)?,
         Command::Preview(args) => preview(&loaded, args, today, out)?,
         Command::Export(args) => export(&loaded, args, today, now, out)?,
+        Command::Plan => crate::ops::plan(&loaded, now, out)?,
+        Command::Status => crate::ops::status(&loaded, out)?,
+        Command::Run(_) => crate::ops::run_once(&loaded, now, out)?,
     }
     Ok(())
 }

@@ -123,7 +123,7 @@ pub fn document(
 
 /// One `VTIMEZONE` per zone used, exact from the earliest series start to
 /// a year past the window.
-fn write_zones(w: &mut Writer, events: &[SeriesEvents<'_>], window: Window) {
+pub(crate) fn write_zones(w: &mut Writer, events: &[SeriesEvents<'_>], window: Window) {
     let mut zones: BTreeMap<&str, (&TimeZone, Date)> = BTreeMap::new();
     for e in events {
         let first = e.dtstart.date().min(window.from);

@@ -27,7 +27,8 @@ pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_
     }
 }
 
-fn write_override(
+/// Writes one override `VEVENT` (a single meeting, `RECURRENCE-ID`) of a series.
+pub fn write_override(
     w: &mut Writer,
     events: &SeriesEvents<'_>,
     o: &Override,

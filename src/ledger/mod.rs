@@ -66,7 +66,9 @@ CREATE TABLE series (
     uid              TEXT PRIMARY KEY,
     pair_uid         TEXT NOT NULL,
     manager          TEXT NOT NULL,
+    manager_name     TEXT NOT NULL,
     report           TEXT NOT NULL,
+    report_name      TEXT NOT NULL,
     sequence         INTEGER NOT NULL,
     state            TEXT NOT NULL CHECK (state IN ('active', 'ended', 'cancelled')),
     anchor           TEXT NOT NULL,
@@ -76,6 +78,7 @@ CREATE TABLE series (
     cadence          TEXT NOT NULL,
     duration_minutes INTEGER NOT NULL,
     timezone         TEXT NOT NULL,
+    paused_until     TEXT,
     fingerprint      TEXT NOT NULL,
     updated_at       INTEGER NOT NULL
 );
@@ -120,10 +123,14 @@ pub struct SeriesRow {
     pub uid: String,
     /// The pair's own UID (the first series' UID), grouping a pair's series.
     pub pair_uid: String,
-    /// Manager address, lowercased.
+    /// Manager address.
     pub manager: String,
-    /// Report address, lowercased.
+    /// Manager name.
+    pub manager_name: String,
+    /// Report address.
     pub report: String,
+    /// Report name.
+    pub report_name: String,
     /// The SEQUENCE last sent.
     pub sequence: u32,
     /// `active`, `ended` (a change split it) or `cancelled`.
@@ -142,6 +149,8 @@ pub struct SeriesRow {
     pub duration_minutes: u32,
     /// IANA zone.
     pub timezone: String,
+    /// The pause in force when last sent.
+    pub paused_until: Option<String>,
     /// Hash of what the last series message said.
     pub fingerprint: String,
 }
@@ -266,8 +275,9 @@ impl Ledger {
     pub fn snapshot(&self) -> Result<Snapshot, LedgerError> {
         let run = || -> rusqlite::Result<Snapshot> {
             let mut stmt = self.conn.prepare(
-                "SELECT uid, pair_uid, manager, report, sequence, state, anchor, first_date,
-                        until_date, time, cadence, duration_minutes, timezone, fingerprint
+                "SELECT uid, pair_uid, manager, manager_name, report, report_name, sequence, state,
+                        anchor, first_date, until_date, time, cadence, duration_minutes, timezone,
+                        paused_until, fingerprint
                  FROM series ORDER BY pair_uid, first_date",
             )?;
             let series = stmt
@@ -276,17 +286,20 @@ impl Ledger {
                         uid: r.get(0)?,
                         pair_uid: r.get(1)?,
                         manager: r.get(2)?,
-                        report: r.get(3)?,
-                        sequence: r.get(4)?,
-                        state: r.get(5)?,
-                        anchor: r.get(6)?,
-                        first_date: r.get(7)?,
-                        until_date: r.get(8)?,
-                        time: r.get(9)?,
-                        cadence: r.get(10)?,
-                        duration_minutes: r.get(11)?,
-                        timezone: r.get(12)?,
-                        fingerprint: r.get(13)?,
+                        manager_name: r.get(3)?,
+                        report: r.get(4)?,
+                        report_name: r.get(5)?,
+                        sequence: r.get(6)?,
+                        state: r.get(7)?,
+                        anchor: r.get(8)?,
+                        first_date: r.get(9)?,
+                        until_date: r.get(10)?,
+                        time: r.get(11)?,
+                        cadence: r.get(12)?,
+                        duration_minutes: r.get(13)?,
+                        timezone: r.get(14)?,
+                        paused_until: r.get(15)?,
+                        fingerprint: r.get(16)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -331,11 +344,14 @@ impl Ledger {
         {
             let mut put_series = tx
                 .prepare_cached(
-                    "INSERT INTO series (uid, pair_uid, manager, report, sequence, state, anchor, first_date,
-                                     until_date, time, cadence, duration_minutes, timezone, fingerprint, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                    "INSERT INTO series (uid, pair_uid, manager, manager_name, report, report_name, sequence,
+                                     state, anchor, first_date, until_date, time, cadence,
+                                     duration_minutes, timezone, paused_until, fingerprint, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
                  ON CONFLICT (uid) DO UPDATE SET
-                     pair_uid = excluded.pair_uid, manager = excluded.manager, report = excluded.report,
+                     pair_uid = excluded.pair_uid, manager = excluded.manager,
+                     manager_name = excluded.manager_name, report = excluded.report,
+                     report_name = excluded.report_name, paused_until = excluded.paused_until,
                      sequence = excluded.sequence, state = excluded.state, anchor = excluded.anchor,
                      first_date = excluded.first_date, until_date = excluded.until_date,
                      time = excluded.time, cadence = excluded.cadence,
@@ -349,7 +365,9 @@ impl Ledger {
                         s.uid,
                         s.pair_uid,
                         s.manager,
+                        s.manager_name,
                         s.report,
+                        s.report_name,
                         s.sequence,
                         s.state,
                         s.anchor,
@@ -359,6 +377,7 @@ impl Ledger {
                         s.cadence,
                         s.duration_minutes,
                         s.timezone,
+                        s.paused_until,
                         s.fingerprint,
                         now
                     ])

@@ -21,7 +21,9 @@ fn series(uid: &str, sequence: u32) -> SeriesRow {
         uid: uid.into(),
         pair_uid: uid.into(),
         manager: "ada@example.com".into(),
+        manager_name: "Ada".into(),
         report: "grace@example.com".into(),
+        report_name: "Grace".into(),
         sequence,
         state: "active".into(),
         anchor: "2027-01-05".into(),
@@ -31,6 +33,7 @@ fn series(uid: &str, sequence: u32) -> SeriesRow {
         cadence: "weekly".into(),
         duration_minutes: 30,
         timezone: "Europe/London".into(),
+        paused_until: None,
         fingerprint: "f".into(),
     }
 }

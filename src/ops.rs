@@ -1,0 +1,131 @@
+//! The mail commands: `plan` (what the next reconcile would send), `status`
+//! (queue, last sent, failures) and `run --once` (reconcile, send what is
+//! due, exit).
+
+use std::io::Write;
+use std::sync::atomic::AtomicBool;
+
+use jiff::Timestamp;
+
+use crate::cli::{CliError, Loaded};
+use crate::ledger::Ledger;
+use crate::mail::transport::Sender;
+use crate::reconcile::Kind;
+use crate::service;
+
+fn kind(k: Kind) -> &'static str {
+    match k {
+        Kind::NewSeries => "new series",
+        Kind::UpdateSeries => "series update",
+        Kind::EndSeries => "series ends",
+        Kind::Occurrence => "meeting prompts",
+        Kind::CancelOccurrences => "meetings cancelled",
+        Kind::CancelSeries => "series cancelled",
+    }
+}
+
+/// `touchbase plan`: prints what the next reconcile would send. Reads the
+/// ledger if there is one; writes nothing.
+pub fn plan(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
+    let ledger =
+        Ledger::open_existing(&loaded.config.state_dir).map_err(service::ServiceError::from)?;
+    let outcome = service::plan(&loaded.config, &loaded.roster, ledger.as_ref(), now)?;
+    if outcome.messages.is_empty() {
+        writeln!(out, "Nothing to send.")?;
+        return Ok(());
+    }
+    let n = outcome.messages.len();
+    writeln!(
+        out,
+        "{n} message{} would be sent:",
+        if n == 1 { "" } else { "s" }
+    )?;
+    for m in &outcome.messages {
+        writeln!(
+            out,
+            "  {:<7} {:<18} seq {:<3} to {:<32} {}",
+            m.method.as_str(),
+            kind(m.kind),
+            m.sequence,
+            m.to.email,
+            m.body.subject
+        )?;
+    }
+    Ok(())
+}
+
+fn time(t: i64) -> String {
+    Timestamp::from_second(t).map_or_else(
+        |_| t.to_string(),
+        |ts| ts.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    )
+}
+
+/// `touchbase status`: the outbox and what happened to it.
+pub fn status(loaded: &Loaded, out: &mut dyn Write) -> Result<(), CliError> {
+    let Some(ledger) =
+        Ledger::open_existing(&loaded.config.state_dir).map_err(service::ServiceError::from)?
+    else {
+        writeln!(
+            out,
+            "No ledger yet in {}: nothing has been sent.",
+            loaded.config.state_dir.display()
+        )?;
+        return Ok(());
+    };
+    let s = ledger.status(10).map_err(service::ServiceError::from)?;
+    writeln!(out, "ledger:   {}", ledger.path().display())?;
+    write!(out, "queued:   {}", s.queued)?;
+    if s.retrying > 0 {
+        write!(out, " ({} waiting to retry)", s.retrying)?;
+    }
+    if let Some(next) = s.next_attempt {
+        write!(out, ", next attempt {}", time(next))?;
+    }
+    writeln!(out)?;
+    match &s.last_sent {
+        Some((at, subject, to)) => writeln!(
+            out,
+            "sent:     {}, last {} to {to}: {subject}",
+            s.sent,
+            time(*at)
+        )?,
+        None => writeln!(out, "sent:     0")?,
+    }
+    writeln!(out, "failed:   {}", s.failures.len())?;
+    for (at, to, subject, reason) in &s.failures {
+        writeln!(out, "  {} to {to}: {subject}\n    {reason}", time(*at))?;
+    }
+    if !s.retries.is_empty() {
+        writeln!(out, "retrying:")?;
+        for (to, subject, attempts, reason) in &s.retries {
+            writeln!(
+                out,
+                "  to {to} after {attempts} attempt{}: {subject}\n    {reason}",
+                if *attempts == 1 { "" } else { "s" }
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `touchbase run --once`: reconcile, send what is due, exit.
+pub fn run_once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
+    let config = &loaded.config;
+    let mut ledger = Ledger::open(&config.state_dir).map_err(service::ServiceError::from)?;
+    let (_, queued) = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    let sender = Sender::new(&config.mail.transport, service::CONNECTIONS as u32)
+        .map_err(service::ServiceError::from)?;
+    let stop = AtomicBool::new(false);
+    let d = service::drain(config, &mut ledger, &sender, &stop)?;
+    let left = ledger.queue_len().map_err(service::ServiceError::from)?;
+    writeln!(
+        out,
+        "queued {queued} new message{}; sent {}, deferred {}, failed {}; {left} waiting",
+        if queued == 1 { "" } else { "s" },
+        d.sent,
+        d.deferred,
+        d.failed
+    )?;
+    Ok(())
+}
