@@ -145,10 +145,11 @@ pub fn cancel(c: &CancelOf<'_>, org: Organizer<'_>, now: Timestamp) -> String {
             None => organizer,
         };
         organizer.value_raw(&format!("mailto:{}", org.email));
-        for who in [c.manager, c.report] {
+        for (who, rsvp) in [(c.manager, "TRUE"), (c.report, "FALSE")] {
             w.prop("ATTENDEE")
                 .param("CN", &who.name)
                 .param("ROLE", "REQ-PARTICIPANT")
+                .param("RSVP", rsvp)
                 .value_raw(&format!("mailto:{}", who.email));
         }
         w.raw("STATUS", "CANCELLED");
