@@ -113,19 +113,25 @@ pub fn status(loaded: &Loaded, out: &mut dyn Write) -> Result<(), CliError> {
 pub fn run_once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &loaded.config;
     let mut ledger = Ledger::open(&config.state_dir).map_err(service::ServiceError::from)?;
+    let t = std::time::Instant::now();
     let (_, queued) = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    let reconciled = t.elapsed();
     let sender = Sender::new(&config.mail.transport, service::CONNECTIONS as u32)
         .map_err(service::ServiceError::from)?;
     let stop = AtomicBool::new(false);
+    let t = std::time::Instant::now();
     let d = service::drain(config, &mut ledger, &sender, &stop)?;
+    let drained = t.elapsed();
     let left = ledger.queue_len().map_err(service::ServiceError::from)?;
     writeln!(
         out,
-        "queued {queued} new message{}; sent {}, deferred {}, failed {}; {left} waiting",
+        "queued {queued} new message{} in {:.2} s; sent {}, deferred {}, failed {} in {:.2} s; {left} waiting",
         if queued == 1 { "" } else { "s" },
+        reconciled.as_secs_f64(),
         d.sent,
         d.deferred,
-        d.failed
+        d.failed,
+        drained.as_secs_f64()
     )?;
     Ok(())
 }

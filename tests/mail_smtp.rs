@@ -239,7 +239,7 @@ fn invitations_edits_opt_out_and_restarts() {
     // A new pair, first meeting in 3 days: one REQUEST per series, carrying
     // that meeting's prompts.
     let out = setup.once();
-    assert!(out.contains("sent 2"), "{out}");
+    assert!(out.contains("sent 2,"), "{out}");
     let got = received(&server);
     assert_eq!(got.len(), 2);
     for r in &got {
@@ -257,7 +257,7 @@ fn invitations_edits_opt_out_and_restarts() {
 
     // A restart sends nothing again.
     let out = setup.once();
-    assert!(out.contains("queued 0 new messages; sent 0"), "{out}");
+    assert!(out.contains("queued 0 new messages") && out.contains("sent 0,"), "{out}");
     assert_eq!(server.messages().len(), 2);
 
     // An edit raises SEQUENCE on the same UID.
@@ -304,7 +304,7 @@ fn a_server_that_is_down_then_up_gets_everything_once() {
     let port = mailserver::free_port();
     let setup = Setup::new(&format!("smtp://127.0.0.1:{port}"), &roster(5, 20, ""));
     let out = setup.once();
-    assert!(out.contains("sent 0, deferred 5"), "{out}");
+    assert!(out.contains("sent 0, deferred 5,"), "{out}");
     let status = String::from_utf8(setup.run(&["status"]).stdout).expect("utf-8");
     assert!(
         status.contains("queued:   5 (5 waiting to retry)"),
@@ -333,7 +333,7 @@ fn a_server_that_is_down_then_up_gets_everything_once() {
     // ...after it, everything, once.
     setup.time_passes();
     let out = setup.once();
-    assert!(out.contains("sent 5"), "{out}");
+    assert!(out.contains("sent 5,"), "{out}");
     setup.time_passes();
     setup.once();
     let got = received(&server);
@@ -355,7 +355,7 @@ fn a_permanent_rejection_ends_as_failed_and_shows_in_status() {
     );
     let setup = Setup::new(&server.url(), &roster(1, 20, ""));
     let out = setup.once();
-    assert!(out.contains("failed 1"), "{out}");
+    assert!(out.contains("failed 1 "), "{out}");
     let status = String::from_utf8(setup.run(&["status"]).stdout).expect("utf-8");
     assert!(status.contains("failed:   1"), "{status}");
     assert!(status.contains("550"), "{status}");
