@@ -104,9 +104,15 @@ pub fn description<'a>(prompts: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The description of the master: what occurrences without an override show.
-pub fn master_description() -> String {
-    format!("{PROMPTS_LATER}\n\n{GUIDANCE}")
+pub fn master_description() -> &'static str {
+    MASTER_DESCRIPTION
 }
+
+const MASTER_DESCRIPTION: &str = concat!(
+    "This meeting's prompts appear here closer to its date.",
+    "\n\n",
+    "Listen first. Sharing a time you were stuck yourself invites openness."
+);
 
 /// The events of `pair` (earlier series in `past`, oldest first), with an
 /// override for every meeting whose local date is in `window`. An
@@ -190,5 +196,27 @@ fn override_of(roster: &Roster, series: &Series<'_>, m: &Meeting<'_>) -> Overrid
         recurrence_id: m.local,
         when,
         description: description(m.prompts(roster).map(|p| p.text.as_str())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_description_is_the_note_then_the_guidance() {
+        assert_eq!(
+            master_description(),
+            format!("{PROMPTS_LATER}\n\n{GUIDANCE}")
+        );
+    }
+
+    #[test]
+    fn description_lists_prompts_then_guidance() {
+        assert_eq!(
+            description(["How are things going?", "Where are you stuck?"]),
+            format!("How are things going?\nWhere are you stuck?\n\n{GUIDANCE}")
+        );
+        assert_eq!(description([]), GUIDANCE);
     }
 }
