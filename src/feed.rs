@@ -101,6 +101,14 @@ impl<'r> Directory<'r> {
         self.people.keys().map(String::as_str)
     }
 
+    /// Everyone with a feed: lowercased address, display name and pairs,
+    /// in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &'r str, &[&'r Pair])> {
+        self.people
+            .iter()
+            .map(|(email, (name, pairs))| (email.as_str(), *name, pairs.as_slice()))
+    }
+
     /// The display name and the pairs of `email`.
     pub fn lookup(&self, email: &str) -> Result<(&'r str, &[&'r Pair]), UnknownPerson> {
         self.people
@@ -151,7 +159,9 @@ pub fn document(
     organizer: Organizer<'_>,
     now: Timestamp,
 ) -> String {
-    let mut w = Writer::new();
+    // About 1 KB per VEVENT and 1.5 KB for the header and a time zone.
+    let vevents: usize = events.iter().map(|e| 1 + e.overrides.len()).sum();
+    let mut w = Writer::with_capacity(1536 + 1024 * vevents);
     w.begin("VCALENDAR");
     w.raw(
         "PRODID",

@@ -59,6 +59,15 @@ impl Writer {
         Self::default()
     }
 
+    /// An empty document with room for `bytes` octets, so that a large
+    /// document grows without repeated copying.
+    #[must_use]
+    pub fn with_capacity(bytes: usize) -> Self {
+        Writer {
+            out: String::with_capacity(bytes),
+        }
+    }
+
     /// Writes `BEGIN:<component>`.
     pub fn begin(&mut self, component: &str) {
         self.delimiter("BEGIN", component);
@@ -191,7 +200,7 @@ impl PropBuilder<'_> {
     /// would break the line structure.
     pub fn value_raw(self, value: &str) {
         self.write(|out| {
-            if value.chars().any(is_dropped_control) {
+            if value.bytes().any(needs_care) {
                 out.extend(value.chars().filter(|&c| !is_dropped_control(c)));
             } else {
                 out.push_str(value);
@@ -245,29 +254,47 @@ pub fn escape_text(value: &str) -> String {
 }
 
 fn push_escaped(out: &mut String, value: &str) {
-    if !value
-        .bytes()
-        .any(|b| matches!(b, b'\\' | b';' | b',') || b.is_ascii_control() || b >= 0x80)
-    {
-        // The common case: plain ASCII text needs no escaping at all.
-        out.push_str(value);
-        return;
-    }
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' if chars.peek() == Some(&'\n') => {
-                chars.next();
+    let bytes = value.as_bytes();
+    // Copy runs of ordinary text whole and stop only at the few bytes that
+    // need work: feeds escape every description and name.
+    let mut from = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if !needs_care(b) && b != b'\\' && b != b';' && b != b',' {
+            i += 1;
+            continue;
+        }
+        out.push_str(value.get(from..i).unwrap_or_default());
+        i += 1;
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b';' => out.push_str("\\;"),
+            b',' => out.push_str("\\,"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' if bytes.get(i) == Some(&b'\n') => {
+                i += 1;
                 out.push_str("\\n");
             }
-            c if is_dropped_control(c) => {}
-            c => out.push(c),
+            b'\t' => out.push('\t'),
+            0xC2 => {
+                // U+0080 to U+00BF: C1 controls (up to U+009F) are dropped.
+                let next = bytes.get(i).copied().unwrap_or(0);
+                if !(0x80..=0x9F).contains(&next) {
+                    out.push_str(value.get(i - 1..i + 1).unwrap_or_default());
+                }
+                i += 1;
+            }
+            _ => {}
         }
+        from = i;
     }
+    out.push_str(value.get(from..).unwrap_or_default());
+}
+
+/// Bytes that may start a control character (C0, DEL, or the first byte
+/// of a C1 control) or are tab: the slow paths look at these.
+fn needs_care(b: u8) -> bool {
+    b < 0x20 || b == 0x7F || b == 0xC2
 }
 
 /// Formats a parameter value (RFC 5545 3.2): quoted with DQUOTE when it
@@ -281,7 +308,7 @@ pub fn param_value(value: &str) -> String {
 }
 
 fn push_param_value(out: &mut String, value: &str) {
-    let plain = |b: u8| !matches!(b, b':' | b';' | b',' | b'"') && !b.is_ascii_control();
+    let plain = |b: u8| !matches!(b, b':' | b';' | b',' | b'"') && !needs_care(b);
     if value.bytes().all(plain) {
         out.push_str(value);
         return;
@@ -390,6 +417,13 @@ fn push_param_name(out: &mut String, name: &str) -> bool {
 
 /// Appends `name` upper-cased, keeping only letters, digits and `-`.
 fn push_name(out: &mut String, name: &str) {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    {
+        out.push_str(name);
+        return;
+    }
     for c in name.chars() {
         if c.is_ascii_alphanumeric() || c == '-' {
             out.push(c.to_ascii_uppercase());
@@ -400,37 +434,27 @@ fn push_name(out: &mut String, name: &str) {
 /// Ends the line that starts at `start` (and runs to the end of `out`):
 /// folds it if it is longer than 75 octets, then adds CRLF.
 fn end_line(out: &mut String, start: usize) {
-    if out.len() - start > MAX_LINE_OCTETS {
-        let line = out.split_off(start);
-        push_folded(out, &line);
-    } else {
-        out.push_str("\r\n");
-    }
-}
-
-/// Appends `line` folded to at most 75 octets per physical line (the
-/// leading space of a continuation line counts), each ending with CRLF.
-fn push_folded(out: &mut String, line: &str) {
-    let mut rest = line;
+    // Folds are inserted in place: the line is the tail of the document,
+    // so each insertion moves at most one line's bytes.
+    let mut pos = start;
     let mut limit = MAX_LINE_OCTETS;
-    while rest.len() > limit {
+    while out.len() - pos > limit {
         // Back off to a character boundary: a fold inside a multi-byte
         // character would leave invalid UTF-8 on both physical lines.
-        let mut cut = limit;
-        while cut > 0 && !rest.is_char_boundary(cut) {
+        let mut cut = pos + limit;
+        while cut > pos && !out.is_char_boundary(cut) {
             cut -= 1;
         }
-        let Some((head, tail)) = rest.split_at_checked(cut).filter(|_| cut > 0) else {
-            // Unreachable with a 74-octet budget and 4-octet characters, but
-            // emitting an over-long line beats looping forever.
+        if cut == pos {
+            // Unreachable with a 74-octet budget and 4-octet characters,
+            // but an over-long line beats looping forever.
             break;
-        };
-        out.push_str(head);
-        out.push_str("\r\n ");
-        rest = tail;
-        limit = MAX_LINE_OCTETS - 1;
+        }
+        out.insert_str(cut, "\r\n ");
+        // The continuation's leading space counts towards its 75 octets.
+        pos = cut + 2;
+        limit = MAX_LINE_OCTETS;
     }
-    out.push_str(rest);
     out.push_str("\r\n");
 }
 
