@@ -5,7 +5,7 @@
 use jiff::civil::DateTime;
 
 use super::writer::Writer;
-use crate::events::{master_description, Organizer, Override, SeriesEvents, When};
+use crate::events::{master_description, Organizer, Override, SeriesEvents, When, GUIDANCE};
 
 /// Writes the master and the overrides of `events`; `dtstamp` is the
 /// document's `DTSTAMP` (already formatted, UTC).
@@ -30,7 +30,9 @@ pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_
     for &ex in &events.exdates {
         local(w, "EXDATE", tzid, ex);
     }
-    common(w, events, &shared, master_description());
+    common(w, events, &shared);
+    w.text("DESCRIPTION", master_description());
+    attendees(w, events, &shared);
     w.end("VEVENT");
     for o in &events.overrides {
         write_override(w, events, o, &shared, dtstamp);
@@ -68,19 +70,31 @@ fn write_override(
             w.prop("DTEND").utc_datetime(end);
         }
     }
-    common(w, events, shared, &o.description);
+    common(w, events, shared);
+    // Written straight from the bank: one override per meeting adds up.
+    w.prop("DESCRIPTION").text_parts(
+        o.prompt_texts(events.bank)
+            .flat_map(|p| [p, "\n"])
+            .chain((!o.prompts.is_empty()).then_some("\n"))
+            .chain([GUIDANCE]),
+    );
+    attendees(w, events, shared);
     w.end("VEVENT");
 }
 
 /// The properties master and overrides share.
-fn common(w: &mut Writer, events: &SeriesEvents<'_>, shared: &Shared<'_>, description: &str) {
+fn common(w: &mut Writer, events: &SeriesEvents<'_>, shared: &Shared<'_>) {
     let pair = events.pair;
     w.raw("SEQUENCE", &shared.sequence);
     w.text("SUMMARY", &shared.summary);
     if !pair.location.is_empty() {
         w.text("LOCATION", &pair.location);
     }
-    w.text("DESCRIPTION", description);
+}
+
+/// Organizer, attendees and status, after the description.
+fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, shared: &Shared<'_>) {
+    let pair = events.pair;
     let organizer = w.prop("ORGANIZER");
     let organizer = match shared.org.name {
         Some(name) => organizer.param("CN", name),

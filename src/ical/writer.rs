@@ -182,6 +182,16 @@ impl PropBuilder<'_> {
         self.write(|out| push_escaped(out, value));
     }
 
+    /// Writes the line with one TEXT value given in parts, each escaped,
+    /// written one after the other (no separator).
+    pub fn text_parts<'a>(self, parts: impl IntoIterator<Item = &'a str>) {
+        self.write(|out| {
+            for part in parts {
+                push_escaped(out, part);
+            }
+        });
+    }
+
     /// Writes the line with a list of TEXT values (e.g. `CATEGORIES`), each
     /// escaped, separated by unescaped commas.
     pub fn text_list(self, values: &[&str]) {
