@@ -16,6 +16,7 @@ use jiff::civil::DateTime;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::plan::{pair_meetings_with, Meeting};
+use crate::prompts::Bank;
 use crate::roster::{Pair, Roster};
 use crate::schedule::{nth_date, resolve, Clock, Window};
 use crate::series::{series_of, PastSeries, Series};
@@ -40,6 +41,8 @@ pub struct Organizer<'a> {
 pub struct SeriesEvents<'r> {
     /// The pair.
     pub pair: &'r Pair,
+    /// The prompt bank the overrides' indices point into.
+    pub bank: &'r Bank,
     /// The series.
     pub series: Series<'r>,
     /// Local start of the first occurrence (`DTSTART;TZID`).
@@ -64,8 +67,24 @@ pub struct Override {
     pub recurrence_id: DateTime,
     /// When it takes place.
     pub when: When,
-    /// The prompts and the guidance (`DESCRIPTION`).
-    pub description: String,
+    /// Bank indices of its prompts; the `DESCRIPTION` is these, one per
+    /// line, then the guidance (see [`Override::description`]).
+    pub prompts: Vec<u16>,
+}
+
+impl Override {
+    /// The prompts' texts.
+    pub fn prompt_texts<'b>(&self, bank: &'b Bank) -> impl Iterator<Item = &'b str> + use<'b, '_> {
+        self.prompts
+            .iter()
+            .filter_map(|&i| bank.prompts.get(usize::from(i)))
+            .map(|p| p.text.as_str())
+    }
+
+    /// Its `DESCRIPTION`, unescaped.
+    pub fn description(&self, bank: &Bank) -> String {
+        description(self.prompt_texts(bank))
+    }
 }
 
 /// How an override's start and end are written.
@@ -104,9 +123,15 @@ pub fn description<'a>(prompts: impl IntoIterator<Item = &'a str>) -> String {
 }
 
 /// The description of the master: what occurrences without an override show.
-pub fn master_description() -> String {
-    format!("{PROMPTS_LATER}\n\n{GUIDANCE}")
+pub fn master_description() -> &'static str {
+    MASTER_DESCRIPTION
 }
+
+const MASTER_DESCRIPTION: &str = concat!(
+    "This meeting's prompts appear here closer to its date.",
+    "\n\n",
+    "Listen first. Sharing a time you were stuck yourself invites openness."
+);
 
 /// The events of `pair` (earlier series in `past`, oldest first), with an
 /// override for every meeting whose local date is in `window`. An
@@ -125,9 +150,9 @@ pub fn pair_events<'r>(
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         let mut overrides = Vec::new();
         while let Some(m) = meetings.next_if(|m| m.series == index) {
-            overrides.push(override_of(roster, &series, &m));
+            overrides.push(override_of(&series, m));
         }
-        if let Some(events) = series_events(pair, series, overrides) {
+        if let Some(events) = series_events(pair, &roster.bank, series, overrides) {
             out.push(events);
         }
     }
@@ -136,6 +161,7 @@ pub fn pair_events<'r>(
 
 fn series_events<'r>(
     pair: &'r Pair,
+    bank: &'r Bank,
     series: Series<'r>,
     overrides: Vec<Override>,
 ) -> Option<SeriesEvents<'r>> {
@@ -159,6 +185,7 @@ fn series_events<'r>(
         .collect();
     Some(SeriesEvents {
         pair,
+        bank,
         series,
         dtstart,
         dtend,
@@ -169,7 +196,7 @@ fn series_events<'r>(
     })
 }
 
-fn override_of(roster: &Roster, series: &Series<'_>, m: &Meeting<'_>) -> Override {
+fn override_of(series: &Series<'_>, m: Meeting<'_>) -> Override {
     let local_end = series.tz.to_datetime(m.end);
     // The end's local form must name exactly that instant, too: a meeting
     // ending inside a fall-back hour would otherwise lose an hour.
@@ -189,6 +216,28 @@ fn override_of(roster: &Roster, series: &Series<'_>, m: &Meeting<'_>) -> Overrid
     Override {
         recurrence_id: m.local,
         when,
-        description: description(m.prompts(roster).map(|p| p.text.as_str())),
+        prompts: m.prompts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn master_description_is_the_note_then_the_guidance() {
+        assert_eq!(
+            master_description(),
+            format!("{PROMPTS_LATER}\n\n{GUIDANCE}")
+        );
+    }
+
+    #[test]
+    fn description_lists_prompts_then_guidance() {
+        assert_eq!(
+            description(["How are things going?", "Where are you stuck?"]),
+            format!("How are things going?\nWhere are you stuck?\n\n{GUIDANCE}")
+        );
+        assert_eq!(description([]), GUIDANCE);
     }
 }

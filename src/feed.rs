@@ -6,7 +6,7 @@
 //! exactly as asking for an address the roster does not know, so the
 //! answer never tells that someone opted out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -66,6 +66,58 @@ pub fn person_pairs<'r>(
     Ok((name, pairs))
 }
 
+/// Everyone who has a feed, indexed by address, for serving many feeds
+/// from one roster without scanning it for each.
+#[derive(Debug, Clone, Default)]
+pub struct Directory<'r> {
+    people: HashMap<String, (&'r str, Vec<&'r Pair>)>,
+}
+
+impl<'r> Directory<'r> {
+    /// Indexes the managers and the active pairs of `roster`.
+    pub fn new(roster: &'r Roster) -> Self {
+        let mut people: HashMap<String, (&'r str, Vec<&'r Pair>)> = HashMap::new();
+        for m in &roster.managers {
+            people.insert(m.person.key(), (m.person.name.as_str(), Vec::new()));
+        }
+        for p in roster.active_pairs() {
+            if let Some(entry) = people.get_mut(&p.manager.key()) {
+                entry.1.push(p);
+            }
+            let entry = people
+                .entry(p.report.key())
+                .or_insert((p.report.name.as_str(), Vec::new()));
+            // Someone who reports to themselves is caught by validation;
+            // this keeps a pair from appearing twice regardless.
+            if !entry.1.iter().any(|q| std::ptr::eq(*q, p)) {
+                entry.1.push(p);
+            }
+        }
+        Directory { people }
+    }
+
+    /// The addresses that have a feed, lowercased, in no particular order.
+    pub fn emails(&self) -> impl Iterator<Item = &str> {
+        self.people.keys().map(String::as_str)
+    }
+
+    /// Everyone with a feed: lowercased address, display name and pairs,
+    /// in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &'r str, &[&'r Pair])> {
+        self.people
+            .iter()
+            .map(|(email, (name, pairs))| (email.as_str(), *name, pairs.as_slice()))
+    }
+
+    /// The display name and the pairs of `email`.
+    pub fn lookup(&self, email: &str) -> Result<(&'r str, &[&'r Pair]), UnknownPerson> {
+        self.people
+            .get(&email.trim().to_ascii_lowercase())
+            .map(|(name, pairs)| (*name, pairs.as_slice()))
+            .ok_or_else(|| UnknownPerson(email.trim().to_string()))
+    }
+}
+
 /// The feed of `email` for `window`: every series of the person's pairs,
 /// each meeting in the window with its prompts. `now` is the `DTSTAMP`.
 pub fn render(
@@ -77,11 +129,26 @@ pub fn render(
     now: Timestamp,
 ) -> Result<String, UnknownPerson> {
     let (name, pairs) = person_pairs(roster, email)?;
+    Ok(render_pairs(
+        roster, history, name, &pairs, window, organizer, now,
+    ))
+}
+
+/// The feed named for `name` holding the series of `pairs`.
+pub fn render_pairs(
+    roster: &Roster,
+    history: &History,
+    name: &str,
+    pairs: &[&Pair],
+    window: Window,
+    organizer: Organizer<'_>,
+    now: Timestamp,
+) -> String {
     let events: Vec<SeriesEvents<'_>> = pairs
         .iter()
         .flat_map(|p| pair_events(roster, p, history.of(p), window))
         .collect();
-    Ok(document(name, &events, window, organizer, now))
+    document(name, &events, window, organizer, now)
 }
 
 /// A `METHOD:PUBLISH` calendar named for `name`, holding `events`.
@@ -92,7 +159,9 @@ pub fn document(
     organizer: Organizer<'_>,
     now: Timestamp,
 ) -> String {
-    let mut w = Writer::new();
+    // About 1 KB per VEVENT and 1.5 KB for the header and a time zone.
+    let vevents: usize = events.iter().map(|e| 1 + e.overrides.len()).sum();
+    let mut w = Writer::with_capacity(1536 + 1024 * vevents);
     w.begin("VCALENDAR");
     w.raw(
         "PRODID",

@@ -195,9 +195,11 @@ pub struct SourceText {
     pub path: PathBuf,
     /// Its whole text.
     pub text: String,
-    /// Byte offsets where lines start, built on first use: a large roster
-    /// asks for thousands of positions, each a binary search.
-    line_starts: std::sync::OnceLock<Vec<usize>>,
+    /// Byte offsets where lines start, built on the first lookup: a roster
+    /// of 100,000 reports asks for a position per entry, and scanning from
+    /// the top each time made validation quadratic. Tagged with the text
+    /// length it was built for, so a changed `text` rebuilds it.
+    line_starts: std::sync::OnceLock<(usize, Vec<usize>)>,
 }
 
 impl SourceText {
@@ -212,19 +214,33 @@ impl SourceText {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
-        });
-        let line = starts.partition_point(|&s| s <= offset).max(1);
-        let line_start = starts.get(line - 1).copied().unwrap_or(0);
+        let mut offset = offset.min(self.text.len());
+        if !self.text.is_char_boundary(offset) {
+            offset = self.text.len();
+        }
+        let fresh;
+        let starts = match self.line_starts.get_or_init(|| self.index()) {
+            (len, starts) if *len == self.text.len() => starts,
+            _ => {
+                fresh = self.index().1;
+                &fresh
+            }
+        };
+        // `starts[0]` is 0, so the partition point is at least 1.
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts.get(line.wrapping_sub(1)).copied().unwrap_or(0);
         let column = self
             .text
             .get(line_start..offset)
             .map_or(1, |s| s.chars().count() + 1);
         (line, column)
+    }
+
+    fn index(&self) -> (usize, Vec<usize>) {
+        let starts = std::iter::once(0)
+            .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        (self.text.len(), starts)
     }
 
     /// The origin of a position in this file.

@@ -257,7 +257,10 @@ fn invitations_edits_opt_out_and_restarts() {
 
     // A restart sends nothing again.
     let out = setup.once();
-    assert!(out.contains("queued 0 new messages") && out.contains("sent 0,"), "{out}");
+    assert!(
+        out.contains("queued 0 new messages") && out.contains("sent 0,"),
+        "{out}"
+    );
     assert_eq!(server.messages().len(), 2);
 
     // An edit raises SEQUENCE on the same UID.

@@ -4,12 +4,22 @@
 
 use jiff::civil::DateTime;
 
-use super::writer::{local_datetime, utc_datetime, Writer};
-use crate::events::{master_description, Organizer, Override, SeriesEvents, When};
+use super::writer::Writer;
+use crate::events::{master_description, Organizer, Override, SeriesEvents, When, GUIDANCE};
 
 /// Writes the master and the overrides of `events`; `dtstamp` is the
 /// document's `DTSTAMP` (already formatted, UTC).
 pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) {
+    let pair = events.pair;
+    // Shared by the master and every override: built once per series.
+    let shared = Shared {
+        org,
+        organizer: mailto(org.email),
+        manager: mailto(&pair.manager.email),
+        report: mailto(&pair.report.email),
+        summary: format!("1:1 {} / {}", pair.manager.name, pair.report.name),
+        sequence: events.sequence.to_string(),
+    };
     let tzid = events.series.timezone;
     w.begin("VEVENT");
     w.raw("UID", &events.series.uid);
@@ -20,19 +30,53 @@ pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_
     for &ex in &events.exdates {
         local(w, "EXDATE", tzid, ex);
     }
-    common(w, events, org, &master_description());
+    common(w, events, &shared);
+    w.text("DESCRIPTION", master_description());
+    attendees(w, events, &shared);
     w.end("VEVENT");
     for o in &events.overrides {
-        write_override(w, events, o, org, dtstamp);
+        write_override(w, events, o, &shared, dtstamp);
     }
 }
 
-/// Writes one override `VEVENT` (a single meeting, `RECURRENCE-ID`) of a series.
-pub fn write_override(
+/// Writes the override `index` of `events` alone: the `VEVENT` of a
+/// single-meeting update (iMIP REQUEST with RECURRENCE-ID).
+pub fn write_occurrence(
+    w: &mut Writer,
+    events: &SeriesEvents<'_>,
+    index: usize,
+    org: Organizer<'_>,
+    dtstamp: &str,
+) {
+    let Some(o) = events.overrides.get(index) else {
+        return;
+    };
+    let pair = events.pair;
+    let shared = Shared {
+        org,
+        organizer: mailto(org.email),
+        manager: mailto(&pair.manager.email),
+        report: mailto(&pair.report.email),
+        summary: format!("1:1 {} / {}", pair.manager.name, pair.report.name),
+        sequence: events.sequence.to_string(),
+    };
+    write_override(w, events, o, &shared, dtstamp);
+}
+
+struct Shared<'a> {
+    org: Organizer<'a>,
+    organizer: String,
+    manager: String,
+    report: String,
+    summary: String,
+    sequence: String,
+}
+
+fn write_override(
     w: &mut Writer,
     events: &SeriesEvents<'_>,
     o: &Override,
-    org: Organizer<'_>,
+    shared: &Shared<'_>,
     dtstamp: &str,
 ) {
     let tzid = events.series.timezone;
@@ -46,52 +90,59 @@ pub fn write_override(
             local(w, "DTEND", tzid, end);
         }
         When::Utc { start, end } => {
-            w.raw("DTSTART", &utc_datetime(start));
-            w.raw("DTEND", &utc_datetime(end));
+            w.prop("DTSTART").utc_datetime(start);
+            w.prop("DTEND").utc_datetime(end);
         }
     }
-    common(w, events, org, &o.description);
+    common(w, events, shared);
+    // Written straight from the bank: one override per meeting adds up.
+    w.prop("DESCRIPTION").text_parts(
+        o.prompt_texts(events.bank)
+            .flat_map(|p| [p, "\n"])
+            .chain((!o.prompts.is_empty()).then_some("\n"))
+            .chain([GUIDANCE]),
+    );
+    attendees(w, events, shared);
     w.end("VEVENT");
 }
 
 /// The properties master and overrides share.
-fn common(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, description: &str) {
+fn common(w: &mut Writer, events: &SeriesEvents<'_>, shared: &Shared<'_>) {
     let pair = events.pair;
-    w.raw("SEQUENCE", &events.sequence.to_string());
-    w.text(
-        "SUMMARY",
-        &format!("1:1 {} / {}", pair.manager.name, pair.report.name),
-    );
+    w.raw("SEQUENCE", &shared.sequence);
+    w.text("SUMMARY", &shared.summary);
     if !pair.location.is_empty() {
         w.text("LOCATION", &pair.location);
     }
-    w.text("DESCRIPTION", description);
+}
+
+/// Organizer, attendees and status, after the description.
+fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, shared: &Shared<'_>) {
+    let pair = events.pair;
     let organizer = w.prop("ORGANIZER");
-    let organizer = match org.name {
+    let organizer = match shared.org.name {
         Some(name) => organizer.param("CN", name),
         None => organizer,
     };
-    organizer.value_raw(&mailto(org.email));
+    organizer.value_raw(&shared.organizer);
     w.prop("ATTENDEE")
         .param("CN", &pair.manager.name)
         .param("ROLE", "REQ-PARTICIPANT")
         .param("PARTSTAT", "NEEDS-ACTION")
         .param("RSVP", "TRUE")
-        .value_raw(&mailto(&pair.manager.email));
+        .value_raw(&shared.manager);
     w.prop("ATTENDEE")
         .param("CN", &pair.report.name)
         .param("ROLE", "REQ-PARTICIPANT")
         .param("PARTSTAT", "NEEDS-ACTION")
         .param("RSVP", "FALSE")
-        .value_raw(&mailto(&pair.report.email));
+        .value_raw(&shared.report);
     w.raw("STATUS", "CONFIRMED");
     w.raw("TRANSP", "OPAQUE");
 }
 
 fn local(w: &mut Writer, name: &str, tzid: &str, dt: DateTime) {
-    w.prop(name)
-        .param("TZID", tzid)
-        .value_raw(&local_datetime(dt));
+    w.prop(name).param("TZID", tzid).local_datetime(dt);
 }
 
 fn mailto(email: &str) -> String {

@@ -59,6 +59,15 @@ impl Writer {
         Self::default()
     }
 
+    /// An empty document with room for `bytes` octets, so that a large
+    /// document grows without repeated copying.
+    #[must_use]
+    pub fn with_capacity(bytes: usize) -> Self {
+        Writer {
+            out: String::with_capacity(bytes),
+        }
+    }
+
     /// Writes `BEGIN:<component>`.
     pub fn begin(&mut self, component: &str) {
         self.delimiter("BEGIN", component);
@@ -73,12 +82,16 @@ impl Writer {
     /// then write it with one of the value methods
     /// ([`PropBuilder::text`], [`PropBuilder::value_raw`], ...).
     pub fn prop(&mut self, name: &str) -> PropBuilder<'_> {
-        let name = sanitize_name(name);
-        let valid = !name.is_empty();
+        // The line is built in place at the end of the document, and
+        // folded only if it turns out long: no allocation per line.
+        let start = self.out.len();
+        push_name(&mut self.out, name);
+        let valid = self.out.len() > start;
         PropBuilder {
             writer: self,
-            line: name,
+            start,
             valid,
+            done: false,
         }
     }
 
@@ -108,12 +121,16 @@ impl Writer {
     }
 
     fn delimiter(&mut self, keyword: &str, component: &str) {
-        let component = sanitize_name(component);
-        if component.is_empty() {
+        let start = self.out.len();
+        self.out.push_str(keyword);
+        self.out.push(':');
+        let before = self.out.len();
+        push_name(&mut self.out, component);
+        if self.out.len() == before {
+            self.out.truncate(start);
             return;
         }
-        let line = format!("{keyword}:{component}");
-        push_folded(&mut self.out, &line);
+        end_line(&mut self.out, start);
     }
 }
 
@@ -124,7 +141,11 @@ impl Writer {
 #[must_use = "a property is only written once one of its value methods is called"]
 pub struct PropBuilder<'w> {
     writer: &'w mut Writer,
-    line: String,
+    /// Where this line starts in the document; nothing before it changes.
+    start: usize,
+    /// Set once the line is complete; a builder dropped before that takes
+    /// its half-written line back out of the document.
+    done: bool,
     /// False when the property name was empty after sanitizing: such a line
     /// cannot be represented, so it is skipped rather than written broken.
     valid: bool,
@@ -133,28 +154,24 @@ pub struct PropBuilder<'w> {
 impl PropBuilder<'_> {
     /// Adds a parameter, quoting its value when needed (see
     /// [`param_value`]).
-    pub fn param(mut self, name: &str, value: &str) -> Self {
-        if let Some(name) = param_name(name) {
-            self.line.push(';');
-            self.line.push_str(&name);
-            self.line.push('=');
-            self.line.push_str(&param_value(value));
+    pub fn param(self, name: &str, value: &str) -> Self {
+        let out = &mut self.writer.out;
+        if push_param_name(out, name) {
+            push_param_value(out, value);
         }
         self
     }
 
     /// Adds a multi-valued parameter such as `DELEGATED-TO` or `MEMBER`:
     /// the values are separated by commas, each quoted when needed.
-    pub fn param_list(mut self, name: &str, values: &[&str]) -> Self {
-        if let Some(name) = param_name(name) {
-            self.line.push(';');
-            self.line.push_str(&name);
-            self.line.push('=');
+    pub fn param_list(self, name: &str, values: &[&str]) -> Self {
+        let out = &mut self.writer.out;
+        if push_param_name(out, name) {
             for (i, value) in values.iter().enumerate() {
                 if i > 0 {
-                    self.line.push(',');
+                    out.push(',');
                 }
-                self.line.push_str(&param_value(value));
+                push_param_value(out, value);
             }
         }
         self
@@ -162,36 +179,76 @@ impl PropBuilder<'_> {
 
     /// Writes the line with a TEXT value, escaped (see [`escape_text`]).
     pub fn text(self, value: &str) {
-        let value = escape_text(value);
-        self.write(&value);
+        self.write(|out| push_escaped(out, value));
+    }
+
+    /// Writes the line with one TEXT value given in parts, each escaped,
+    /// written one after the other (no separator).
+    pub fn text_parts<'a>(self, parts: impl IntoIterator<Item = &'a str>) {
+        self.write(|out| {
+            for part in parts {
+                push_escaped(out, part);
+            }
+        });
     }
 
     /// Writes the line with a list of TEXT values (e.g. `CATEGORIES`), each
     /// escaped, separated by unescaped commas.
     pub fn text_list(self, values: &[&str]) {
-        let value = values
-            .iter()
-            .map(|v| escape_text(v))
-            .collect::<Vec<_>>()
-            .join(",");
-        self.write(&value);
+        self.write(|out| {
+            for (i, v) in values.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_escaped(out, v);
+            }
+        });
     }
 
     /// Writes the line with a value written as is: dates, date-times, URIs,
     /// `RRULE`... Control characters other than tab are dropped, because they
     /// would break the line structure.
     pub fn value_raw(self, value: &str) {
-        let value: String = value.chars().filter(|&c| !is_dropped_control(c)).collect();
-        self.write(&value);
+        self.write(|out| {
+            if value.bytes().any(needs_care) {
+                out.extend(value.chars().filter(|&c| !is_dropped_control(c)));
+            } else {
+                out.push_str(value);
+            }
+        });
     }
 
-    fn write(mut self, value: &str) {
+    /// Writes the line with a DATE-TIME in local form, e.g.
+    /// `20270105T093000` (see [`local_datetime`]).
+    pub fn local_datetime(self, dt: DateTime) {
+        self.write(|out| push_datetime(out, dt));
+    }
+
+    /// Writes the line with a UTC DATE-TIME, e.g. `20270105T093000Z`.
+    pub fn utc_datetime(self, ts: Timestamp) {
+        self.write(|out| {
+            push_datetime(out, Offset::UTC.to_datetime(ts));
+            out.push('Z');
+        });
+    }
+
+    fn write(mut self, value: impl FnOnce(&mut String)) {
         if !self.valid {
             return;
         }
-        self.line.push(':');
-        self.line.push_str(value);
-        push_folded(&mut self.writer.out, &self.line);
+        self.done = true;
+        let out = &mut self.writer.out;
+        out.push(':');
+        value(out);
+        end_line(out, self.start);
+    }
+}
+
+impl Drop for PropBuilder<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.writer.out.truncate(self.start);
+        }
     }
 }
 
@@ -202,22 +259,52 @@ impl PropBuilder<'_> {
 #[must_use]
 pub fn escape_text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' if chars.peek() == Some(&'\n') => {
-                chars.next();
+    push_escaped(&mut out, value);
+    out
+}
+
+fn push_escaped(out: &mut String, value: &str) {
+    let bytes = value.as_bytes();
+    // Copy runs of ordinary text whole and stop only at the few bytes that
+    // need work: feeds escape every description and name.
+    let mut from = 0;
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if !needs_care(b) && b != b'\\' && b != b';' && b != b',' {
+            i += 1;
+            continue;
+        }
+        out.push_str(value.get(from..i).unwrap_or_default());
+        i += 1;
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b';' => out.push_str("\\;"),
+            b',' => out.push_str("\\,"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' if bytes.get(i) == Some(&b'\n') => {
+                i += 1;
                 out.push_str("\\n");
             }
-            c if is_dropped_control(c) => {}
-            c => out.push(c),
+            b'\t' => out.push('\t'),
+            0xC2 => {
+                // U+0080 to U+00BF: C1 controls (up to U+009F) are dropped.
+                let next = bytes.get(i).copied().unwrap_or(0);
+                if !(0x80..=0x9F).contains(&next) {
+                    out.push_str(value.get(i - 1..i + 1).unwrap_or_default());
+                }
+                i += 1;
+            }
+            _ => {}
         }
+        from = i;
     }
-    out
+    out.push_str(value.get(from..).unwrap_or_default());
+}
+
+/// Bytes that may start a control character (C0, DEL, or the first byte
+/// of a C1 control) or are tab: the slow paths look at these.
+fn needs_care(b: u8) -> bool {
+    b < 0x20 || b == 0x7F || b == 0xC2
 }
 
 /// Formats a parameter value (RFC 5545 3.2): quoted with DQUOTE when it
@@ -225,15 +312,28 @@ pub fn escape_text(value: &str) -> String {
 /// at all, so it becomes `'`; control characters other than tab are dropped.
 #[must_use]
 pub fn param_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    push_param_value(&mut out, value);
+    out
+}
+
+fn push_param_value(out: &mut String, value: &str) {
+    let plain = |b: u8| !matches!(b, b':' | b';' | b',' | b'"') && !needs_care(b);
+    if value.bytes().all(plain) {
+        out.push_str(value);
+        return;
+    }
     let cleaned: String = value
         .chars()
         .filter(|&c| !is_dropped_control(c))
         .map(|c| if c == '"' { '\'' } else { c })
         .collect();
     if cleaned.contains([':', ';', ',']) {
-        format!("\"{cleaned}\"")
+        out.push('"');
+        out.push_str(&cleaned);
+        out.push('"');
     } else {
-        cleaned
+        out.push_str(&cleaned);
     }
 }
 
@@ -254,13 +354,33 @@ pub fn utc_datetime(ts: Timestamp) -> String {
 /// to real-world dates.
 #[must_use]
 pub fn local_datetime(dt: DateTime) -> String {
-    format!(
-        "{}T{:02}{:02}{:02}",
-        date(dt.date()),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+    let mut out = String::with_capacity(15);
+    push_datetime(&mut out, dt);
+    out
+}
+
+/// Appends `YYYYMMDDTHHMMSS` without going through `format!`: feeds write
+/// several per event.
+fn push_datetime(out: &mut String, dt: DateTime) {
+    let year = dt.year();
+    if (0..=9999).contains(&year) {
+        push_digits(out, u32::from(year.unsigned_abs()), 4);
+    } else {
+        out.push_str(&format!("{year:04}"));
+    }
+    push_digits(out, u32::from(dt.month().unsigned_abs()), 2);
+    push_digits(out, u32::from(dt.day().unsigned_abs()), 2);
+    out.push('T');
+    push_digits(out, u32::from(dt.hour().unsigned_abs()), 2);
+    push_digits(out, u32::from(dt.minute().unsigned_abs()), 2);
+    push_digits(out, u32::from(dt.second().unsigned_abs()), 2);
+}
+
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    for i in (0..width).rev() {
+        let d = value / 10u32.pow(i) % 10;
+        out.push(char::from(b'0' + d as u8));
+    }
 }
 
 /// Formats a DATE, e.g. `20270105`.
@@ -291,41 +411,60 @@ fn is_dropped_control(c: char) -> bool {
     c.is_control() && c != '\t'
 }
 
-fn param_name(name: &str) -> Option<String> {
-    let name = sanitize_name(name);
-    (!name.is_empty()).then_some(name)
+/// Appends `;NAME=` when the sanitized name is not empty; tells whether
+/// it did.
+fn push_param_name(out: &mut String, name: &str) -> bool {
+    let start = out.len();
+    out.push(';');
+    push_name(out, name);
+    if out.len() == start + 1 {
+        out.truncate(start);
+        return false;
+    }
+    out.push('=');
+    true
 }
 
-fn sanitize_name(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+/// Appends `name` upper-cased, keeping only letters, digits and `-`.
+fn push_name(out: &mut String, name: &str) {
+    if name
+        .bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-')
+    {
+        out.push_str(name);
+        return;
+    }
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' {
+            out.push(c.to_ascii_uppercase());
+        }
+    }
 }
 
-/// Appends `line` folded to at most 75 octets per physical line (the
-/// leading space of a continuation line counts), each ending with CRLF.
-fn push_folded(out: &mut String, line: &str) {
-    let mut rest = line;
+/// Ends the line that starts at `start` (and runs to the end of `out`):
+/// folds it if it is longer than 75 octets, then adds CRLF.
+fn end_line(out: &mut String, start: usize) {
+    // Folds are inserted in place: the line is the tail of the document,
+    // so each insertion moves at most one line's bytes.
+    let mut pos = start;
     let mut limit = MAX_LINE_OCTETS;
-    while rest.len() > limit {
+    while out.len() - pos > limit {
         // Back off to a character boundary: a fold inside a multi-byte
         // character would leave invalid UTF-8 on both physical lines.
-        let mut cut = limit;
-        while cut > 0 && !rest.is_char_boundary(cut) {
+        let mut cut = pos + limit;
+        while cut > pos && !out.is_char_boundary(cut) {
             cut -= 1;
         }
-        let Some((head, tail)) = rest.split_at_checked(cut).filter(|_| cut > 0) else {
-            // Unreachable with a 74-octet budget and 4-octet characters, but
-            // emitting an over-long line beats looping forever.
+        if cut == pos {
+            // Unreachable with a 74-octet budget and 4-octet characters,
+            // but an over-long line beats looping forever.
             break;
-        };
-        out.push_str(head);
-        out.push_str("\r\n ");
-        rest = tail;
-        limit = MAX_LINE_OCTETS - 1;
+        }
+        out.insert_str(cut, "\r\n ");
+        // The continuation's leading space counts towards its 75 octets.
+        pos = cut + 2;
+        limit = MAX_LINE_OCTETS;
     }
-    out.push_str(rest);
     out.push_str("\r\n");
 }
 

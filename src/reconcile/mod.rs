@@ -373,7 +373,7 @@ pub fn reconcile(
                     let rid = local_datetime(o.recurrence_id);
                     ctx.out.occurrences.push(OccurrenceRow {
                         uid: uid.clone(),
-                        fingerprint: occurrence_fp(o, sequence),
+                        fingerprint: occurrence_fp(o, &roster.bank, sequence),
                         recurrence_id: rid.clone(),
                         state: "sent".into(),
                     });
@@ -435,7 +435,7 @@ pub fn reconcile(
                 if carried.contains(&rid) {
                     continue;
                 }
-                let ofp = occurrence_fp(o, sequence);
+                let ofp = occurrence_fp(o, &roster.bank, sequence);
                 if sent
                     .get(&(uid.as_str(), rid.as_str()))
                     .is_some_and(|s| s.fingerprint == ofp && s.state == "sent")
@@ -445,11 +445,7 @@ pub fn reconcile(
                 let ics = render::occurrence_request(&events, i, org, now);
                 let start = render::override_start(o.when, events.series.tz);
                 let headline = render::when(start, events.series.timezone);
-                let prompts: Vec<&str> = o
-                    .description
-                    .lines()
-                    .take_while(|l| !l.is_empty())
-                    .collect();
+                let prompts: Vec<&str> = o.prompt_texts(&roster.bank).collect();
                 ctx.send(
                     Kind::Occurrence,
                     &uid,
@@ -546,12 +542,16 @@ pub fn reconcile(
     ctx.out
 }
 
-fn occurrence_fp(o: &crate::events::Override, sequence: u32) -> String {
+fn occurrence_fp(
+    o: &crate::events::Override,
+    bank: &crate::prompts::Bank,
+    sequence: u32,
+) -> String {
     let when = format!("{:?}", o.when);
     hex128(&[
         local_datetime(o.recurrence_id).as_bytes(),
         when.as_bytes(),
-        o.description.as_bytes(),
+        o.description(bank).as_bytes(),
         sequence.to_string().as_bytes(),
     ])
 }

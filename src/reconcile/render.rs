@@ -8,7 +8,7 @@ use jiff::civil::DateTime;
 use jiff::{Timestamp, ToSpan};
 
 use crate::events::{Organizer, SeriesEvents, When, GUIDANCE};
-use crate::ical::event::{write_override, write_series};
+use crate::ical::event::{write_occurrence, write_series};
 use crate::ical::{local_datetime, utc_datetime, Writer};
 use crate::mail::message::Method;
 use crate::schedule::Window;
@@ -78,7 +78,7 @@ pub fn occurrence_request(
     begin(&mut w, Method::Request);
     if let Some(o) = events.overrides.get(index) {
         zones(&mut w, events, o.recurrence_id);
-        write_override(&mut w, events, o, org, &utc_datetime(now));
+        write_occurrence(&mut w, events, index, org, &utc_datetime(now));
     }
     w.end("VCALENDAR");
     w.finish()
