@@ -116,8 +116,7 @@ pub fn run_once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<
     let t = std::time::Instant::now();
     let (_, queued) = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
     let reconciled = t.elapsed();
-    let sender = Sender::new(&config.mail.transport, service::CONNECTIONS as u32)
-        .map_err(service::ServiceError::from)?;
+    let sender = Sender::new(&config.mail.transport).map_err(service::ServiceError::from)?;
     let stop = AtomicBool::new(false);
     let t = std::time::Instant::now();
     let d = service::drain(config, &mut ledger, &sender, &stop)?;

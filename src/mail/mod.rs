@@ -9,4 +9,5 @@
 
 pub mod message;
 pub mod sender;
+pub mod smtp;
 pub mod transport;

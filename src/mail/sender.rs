@@ -74,15 +74,21 @@ fn send_batch(
         for _ in 0..connections {
             let tx = tx.clone();
             let queue = &queue;
-            scope.spawn(move || loop {
-                if stop.load(Ordering::SeqCst) {
-                    break;
-                }
-                let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                let Some(msg) = next else { break };
-                let result = sender.send(from, &msg.recipient, &msg.message_id, &msg.body);
-                if tx.send((msg, result)).is_err() {
-                    break;
+            scope.spawn(move || {
+                let mut session = sender.session();
+                loop {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
+                    let Some(msg) = next else { break };
+                    let result = match &mut session {
+                        Ok(s) => s.send(from, &msg.recipient, &msg.message_id, &msg.body),
+                        Err(e) => Err(e.clone()),
+                    };
+                    if tx.send((msg, result)).is_err() {
+                        break;
+                    }
                 }
             });
         }

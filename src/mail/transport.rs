@@ -1,5 +1,6 @@
-//! Delivering one message: SMTP (lettre, pooled connections, rustls),
-//! the local sendmail (lettre), or a folder of `.eml` files.
+//! Delivering one message: SMTP (lettre over connections touchbase opens,
+//! see [`super::smtp`]), the local sendmail (lettre), or a folder of `.eml`
+//! files. Each sending thread opens a [`Session`] and keeps its connection.
 //!
 //! The file transport is written here rather than taken from lettre
 //! because lettre names its files with random UUIDs; touchbase names them
@@ -7,11 +8,11 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{SendmailTransport, SmtpTransport, Transport as _};
+use lettre::{SendmailTransport, Transport as _};
+
+use super::smtp::{self, Target};
 
 use crate::config::Transport as Configured;
 
@@ -41,7 +42,7 @@ impl SendError {
 #[derive(Clone)]
 pub enum Sender {
     /// SMTP.
-    Smtp(SmtpTransport),
+    Smtp(Target),
     /// The local sendmail command.
     Sendmail(SendmailTransport),
     /// `.eml` files in a folder.
@@ -52,7 +53,7 @@ impl std::fmt::Debug for Sender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The SMTP transport holds credentials: never print it.
         match self {
-            Sender::Smtp(_) => f.write_str("Sender::Smtp(MASKED)"),
+            Sender::Smtp(t) => write!(f, "Sender::Smtp({}:{})", t.host, t.port),
             Sender::Sendmail(_) => f.write_str("Sender::Sendmail"),
             Sender::File(dir) => write!(f, "Sender::File({})", dir.display()),
         }
@@ -60,31 +61,40 @@ impl std::fmt::Debug for Sender {
 }
 
 impl Sender {
-    /// The transport that `config` describes; `connections` is the SMTP
-    /// pool size.
-    pub fn new(config: &Configured, connections: u32) -> Result<Sender, SendError> {
+    /// The transport that `config` describes.
+    pub fn new(config: &Configured) -> Result<Sender, SendError> {
         match config {
-            Configured::Smtp { url } => {
-                let builder = SmtpTransport::from_url(&url.0).map_err(|e| SendError {
-                    transient: false,
-                    message: format!("mail.url: {e}"),
-                })?;
-                Ok(Sender::Smtp(
-                    builder
-                        .timeout(Some(Duration::from_secs(30)))
-                        .pool_config(PoolConfig::new().max_size(connections.max(1)))
-                        .build(),
-                ))
-            }
+            Configured::Smtp { url } => Ok(Sender::Smtp(Target::from_url(&url.0)?)),
             Configured::Sendmail => Ok(Sender::Sendmail(SendmailTransport::new())),
             Configured::File { dir } => Ok(Sender::File(dir.clone())),
         }
     }
 
+    /// A session: what one sending thread delivers through.
+    pub fn session(&self) -> Result<Session<'_>, SendError> {
+        Ok(match self {
+            Sender::Smtp(t) => Session::Smtp(Box::new(smtp::Session::new(t.clone())?)),
+            Sender::Sendmail(t) => Session::Sendmail(t),
+            Sender::File(dir) => Session::File(dir),
+        })
+    }
+}
+
+/// One thread's way out (for SMTP, one connection).
+pub enum Session<'a> {
+    /// An SMTP connection.
+    Smtp(Box<smtp::Session>),
+    /// sendmail.
+    Sendmail(&'a SendmailTransport),
+    /// A folder.
+    File(&'a std::path::Path),
+}
+
+impl Session<'_> {
     /// Delivers `body` from `from` to `to`; `message_id` names the file for
     /// the file transport.
     pub fn send(
-        &self,
+        &mut self,
         from: &str,
         to: &str,
         message_id: &str,
@@ -103,20 +113,12 @@ impl Sender {
             })
         };
         match self {
-            Sender::Smtp(t) => t
-                .send_raw(&envelope()?, body)
-                .map(|_| ())
-                .map_err(|e| SendError {
-                    // Only a 5xx answer is final; connection trouble, timeouts,
-                    // TLS hiccups and 4xx all deserve another try.
-                    transient: !e.is_permanent(),
-                    message: e.to_string(),
-                }),
-            Sender::Sendmail(t) => t.send_raw(&envelope()?, body).map_err(|e| SendError {
+            Session::Smtp(s) => s.send(&envelope()?, body),
+            Session::Sendmail(t) => t.send_raw(&envelope()?, body).map_err(|e| SendError {
                 transient: true,
                 message: e.to_string(),
             }),
-            Sender::File(dir) => write_file(dir, message_id, body),
+            Session::File(dir) => write_file(dir, message_id, body),
         }
     }
 }
@@ -152,10 +154,12 @@ mod tests {
     fn file_transport_names_files_after_the_message_id() {
         let dir = tempfile::tempdir().expect("tempdir");
         let s = Sender::File(dir.path().join("outbox"));
-        s.send("a@example.com", "b@example.com", "x1@touchbase", b"hello")
-            .expect("send");
-        s.send("a@example.com", "b@example.com", "x1@touchbase", b"hello")
-            .expect("send");
+        let mut session = s.session().expect("session");
+        for _ in 0..2 {
+            session
+                .send("a@example.com", "b@example.com", "x1@touchbase", b"hello")
+                .expect("send");
+        }
         let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox"))
             .expect("dir")
             .flatten()
@@ -170,8 +174,10 @@ mod tests {
         let cfg = Configured::Smtp {
             url: crate::config::Secret("smtp://127.0.0.1:9".into()),
         };
-        let s = Sender::new(&cfg, 1).expect("transport");
+        let s = Sender::new(&cfg).expect("transport");
         let e = s
+            .session()
+            .expect("session")
             .send("a@example.com", "b@example.com", "m", b"x")
             .expect_err("refused");
         assert!(e.is_transient(), "{e}");
