@@ -48,8 +48,21 @@ pub enum Command {
     Plan,
     /// Show the outbox: queued messages, the last sent, failures with reasons.
     Status,
-    /// Run touchbase.
+    /// Print a person's secret feed URL (creating the secret on first use).
+    FeedUrl(FeedUrlArgs),
+    /// Run the daemon: reconcile, send invitations, serve feeds.
     Run(RunArgs),
+}
+
+/// Flags of `feed-url`.
+#[derive(Debug, Args)]
+pub struct FeedUrlArgs {
+    /// Whose feed: a manager's or a report's address.
+    #[arg(long, value_name = "EMAIL")]
+    pub person: String,
+    /// Replace the secret: the old URL stops working.
+    #[arg(long)]
+    pub rotate: bool,
 }
 
 /// Flags of `run`.
@@ -105,6 +118,9 @@ pub enum CliError {
     /// The ledger or the mail transport failed.
     #[error(transparent)]
     Service(#[from] crate::service::ServiceError),
+    /// The daemon stopped on an error.
+    #[error("{0:#}")]
+    Daemon(anyhow::Error),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -185,7 +201,17 @@ pub fn run(
         Command::Export(args) => export(&loaded, args, today, now, out)?,
         Command::Plan => crate::ops::plan(&loaded, now, out)?,
         Command::Status => crate::ops::status(&loaded, out)?,
-        Command::Run(_) => crate::ops::run_once(&loaded, now, out)?,
+        Command::FeedUrl(args) => crate::ops::feed_url(&loaded, args, now, out)?,
+        Command::Run(args) if args.once => crate::ops::run_once(&loaded, now, out)?,
+        Command::Run(_) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            runtime
+                .block_on(crate::daemon::run(loaded, env))
+                .map_err(CliError::Daemon)?;
+        }
     }
     Ok(())
 }

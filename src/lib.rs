@@ -32,6 +32,7 @@ pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod daemon;
 pub mod events;
 pub mod feed;
 pub mod formats;

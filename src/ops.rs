@@ -1,17 +1,18 @@
-//! The mail commands: `plan` (what the next reconcile would send), `status`
-//! (queue, last sent, failures) and `run --once` (reconcile, send what is
-//! due, exit).
+//! The commands that use the ledger: `plan` (what the next reconcile would
+//! send), `status` (queue, last sent, failures), `feed-url` and `run --once`
+//! (reconcile, send what is due, exit).
 
 use std::io::Write;
 use std::sync::atomic::AtomicBool;
 
 use jiff::Timestamp;
 
-use crate::cli::{CliError, Loaded};
+use crate::cli::{CliError, FeedUrlArgs, Loaded};
 use crate::ledger::Ledger;
 use crate::mail::transport::Sender;
 use crate::reconcile::Kind;
 use crate::service;
+use crate::source::{InputError, InputErrors, Origin};
 
 fn kind(k: Kind) -> &'static str {
     match k {
@@ -132,5 +133,47 @@ pub fn run_once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<
         d.failed,
         drained.as_secs_f64()
     )?;
+    Ok(())
+}
+
+/// `touchbase feed-url --person EMAIL [--rotate]`.
+pub fn feed_url(
+    loaded: &Loaded,
+    args: &FeedUrlArgs,
+    now: Timestamp,
+    out: &mut dyn Write,
+) -> Result<(), CliError> {
+    // Opted-out reports get the same answer as strangers.
+    if crate::feed::person_pairs(&loaded.roster, &args.person).is_err() {
+        return Err(InputErrors::from(InputError {
+            origin: Origin::Flag("--person".into()),
+            key: String::new(),
+            found: crate::source::quoted(&args.person),
+            expected: format!(
+                "the address of a manager or report in {}",
+                loaded.config.roster.display()
+            ),
+            hint: None,
+        })
+        .into());
+    }
+    let person = args.person.trim().to_ascii_lowercase();
+    let mut ledger = Ledger::open(&loaded.config.state_dir).map_err(service::ServiceError::from)?;
+    let secret = match ledger
+        .feed_secret(&person)
+        .map_err(service::ServiceError::from)?
+    {
+        Some(s) if !args.rotate => s,
+        _ => {
+            let s = crate::daemon::secrets::generate().map_err(|e| {
+                std::io::Error::other(format!("no randomness for the feed secret: {e}"))
+            })?;
+            ledger
+                .set_feed_secret(&person, &s, now.as_second())
+                .map_err(service::ServiceError::from)?;
+            s
+        }
+    };
+    writeln!(out, "{}/feeds/{secret}.ics", loaded.config.http.public_url)?;
     Ok(())
 }

@@ -430,6 +430,14 @@ impl Ledger {
             .map_err(|e| self.err(e))
     }
 
+    /// SQLite's `data_version`: changes when another connection commits, so
+    /// a reader can tell cheaply that what it cached is stale.
+    pub fn data_version(&self) -> Result<i64, LedgerError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// Every (person, secret), for serving feeds.
     pub fn feed_secrets(&self) -> Result<Vec<(String, String)>, LedgerError> {
         let run = || -> rusqlite::Result<Vec<(String, String)>> {
