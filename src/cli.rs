@@ -195,6 +195,7 @@ pub fn run(
 ) -> Result<(), CliError> {
     let path = config_path(cli.config.as_deref(), env);
     let loaded = load(&path, env)?;
+    init_logging(&loaded.config.log_level, env);
     match &cli.command {
         Command::Check => print_check(&loaded, today, out)?,
         Command::Preview(args) => preview(&loaded, args, today, out)?,
@@ -279,6 +280,41 @@ fn print_check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), 
     Ok(())
 }
 
+/// Logs go to stderr (the journal, under systemd), at `log_level` unless
+/// `RUST_LOG` says otherwise.
+fn init_logging(level: &str, env: &BTreeMap<String, String>) {
+    let filter = env
+        .get("RUST_LOG")
+        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok())
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    // The journal stamps each line itself.
+    let result = if env.contains_key("JOURNAL_STREAM") {
+        builder.without_time().try_init()
+    } else {
+        builder.try_init()
+    };
+    // Already set (tests calling `run` twice in one process): keep the first.
+    let _ = result;
+}
+
+/// The pairs' earlier series, from the ledger when there is one (a series
+/// split by a change of time or cadence keeps its past meetings), read
+/// without creating anything.
+fn ledger_history(config: &Config) -> Result<History, CliError> {
+    let ledger = crate::ledger::Ledger::open_existing(&config.state_dir)
+        .map_err(crate::service::ServiceError::from)?;
+    match ledger {
+        Some(l) => Ok(crate::reconcile::history(
+            &l.snapshot().map_err(crate::service::ServiceError::from)?,
+        )),
+        None => Ok(History::new()),
+    }
+}
+
 /// One meeting as `preview --json` prints it.
 #[derive(Debug, Serialize)]
 pub struct MeetingJson<'a> {
@@ -361,8 +397,7 @@ fn preview(
     let from = args.from.unwrap_or(today);
     let weeks = args.weeks.unwrap_or(config.dispatch.horizon_weeks);
     let window = Window::weeks(from, weeks);
-    // The ledger will supply earlier series; until then each pair has one.
-    let history = History::new();
+    let history = ledger_history(config)?;
     let meetings = plan::plan(roster, &history, window, args.manager.as_deref());
     if args.json {
         let json: Vec<_> = meetings.iter().map(|m| meeting_json(roster, m)).collect();
@@ -429,7 +464,7 @@ fn export(
         name: config.mail.from_name.as_deref(),
         email: &config.mail.from_email,
     };
-    let history = History::new();
+    let history = ledger_history(config)?;
     let doc =
         feed::render(roster, &history, &args.person, window, organizer, now).map_err(|_| {
             // One message for an unknown address and an opted-out report,

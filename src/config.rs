@@ -97,6 +97,8 @@ pub struct Config {
     pub dispatch: Dispatch,
     /// `[http]`.
     pub http: Http,
+    /// `log_level`: error, warn, info, debug or trace (`RUST_LOG` wins).
+    pub log_level: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,6 +106,7 @@ pub struct Config {
 struct RawConfig {
     roster: Option<Loc<String>>,
     state_dir: Option<Loc<String>>,
+    log_level: Option<Loc<String>>,
     #[serde(default)]
     mail: RawMail,
     #[serde(default)]
@@ -141,6 +144,7 @@ struct RawHttp {
 const ENV_KEYS: &[(&str, &str)] = &[
     ("", "roster"),
     ("", "state_dir"),
+    ("", "log_level"),
     ("mail", "from"),
     ("mail", "transport"),
     ("mail", "url"),
@@ -403,10 +407,28 @@ pub fn parse(source: &SourceText, env: &BTreeMap<String, String>) -> Result<Conf
         },
     );
 
+    let log_level = str_key("log_level", &raw.log_level).map_or_else(
+        || "info".to_string(),
+        |v| {
+            let level = v.value.trim().to_ascii_lowercase();
+            if !["error", "warn", "info", "debug", "trace"].contains(&level.as_str()) {
+                let mut e = v.from.error(
+                    "log_level",
+                    quoted(&v.value),
+                    "one of `error`, `warn`, `info`, `debug`, `trace`",
+                );
+                e.hint = did_you_mean(&level, ["error", "warn", "info", "debug", "trace"]);
+                errors.push(e);
+            }
+            level
+        },
+    );
+
     if !errors.is_empty() {
         return Err(InputErrors(errors));
     }
     Ok(Config {
+        log_level,
         path: source.path.clone(),
         roster,
         state_dir,

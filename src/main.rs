@@ -12,20 +12,7 @@ use touchbase::cli::{self, Cli, CliError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Logs go to stderr (the journal, under systemd); RUST_LOG overrides.
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let under_journal = std::env::var_os("JOURNAL_STREAM").is_some();
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false);
-    if under_journal {
-        // The journal stamps each line itself.
-        builder.without_time().init();
-    } else {
-        builder.init();
-    }
+
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();

@@ -132,9 +132,7 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
         r
     };
     let h = r.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&feed.etag) {
-        h.insert(header::ETAG, v);
-    }
+    h.insert(header::ETAG, feed.etag_header.clone());
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=300"),
@@ -146,7 +144,7 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
 fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
     let current = shared.current();
     let now = crate::clock::now();
-    let today = now.to_zoned(jiff::tz::TimeZone::system()).date();
+    let today = shared.today(now)?;
     let key = (current.generation, Some(today));
     if let Ok(cache) = shared.feeds.lock() {
         if cache.key == key {
@@ -161,8 +159,10 @@ fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
     let window = feed::served_window(today, config.dispatch.horizon_weeks);
     let org = crate::service::organizer(config);
     let body = feed::render(&current.roster, &current.history, person, window, org, now).ok()?;
+    let etag = format!("\"{}\"", hex128(&[body.as_bytes()]));
     let feed = Feed {
-        etag: format!("\"{}\"", hex128(&[body.as_bytes()])),
+        etag_header: HeaderValue::from_str(&etag).ok()?,
+        etag,
         body: Bytes::from(body.into_bytes()),
     };
     if let Ok(mut cache) = shared.feeds.lock() {

@@ -53,15 +53,13 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
         env.get("WATCHDOG_PID").map(String::as_str),
     );
     let ledger = Ledger::open(&config.state_dir)?;
-    let reader = Ledger::open(&config.state_dir)?;
     let history = crate::reconcile::history(&ledger.snapshot()?);
     let sender =
         Sender::new(&config.mail.transport).map_err(|e| anyhow::anyhow!("mail transport: {e}"))?;
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
-    let secrets = secrets::Secrets::new(reader.feed_secrets()?);
-    let version = reader.data_version()?;
+    let secrets = secrets::Secrets::new(ledger.feed_secrets()?);
     let shared = Arc::new(Shared {
         current: RwLock::new(Arc::new(Current {
             roster: Arc::new(roster),
@@ -69,8 +67,8 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
             generation: 0,
         })),
         feeds: Mutex::new(FeedCache::default()),
-        secrets: Mutex::new((secrets, version)),
-        reader: Mutex::new(reader),
+        secrets: RwLock::new(Arc::new(secrets)),
+        today: Mutex::new((i64::MIN, None)),
         health: Mutex::new(Health::default()),
         metrics: Metrics::default(),
         config,

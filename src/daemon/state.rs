@@ -12,6 +12,12 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 
 use super::secrets::Secrets;
+
+thread_local! {
+    /// Each HTTP thread's own ledger connection and the `data_version` it
+    /// last read the secrets at.
+    static READER: std::cell::RefCell<Option<(Ledger, i64)>> = const { std::cell::RefCell::new(None) };
+}
 use crate::config::Config;
 use crate::ledger::Ledger;
 use crate::roster::Roster;
@@ -33,6 +39,8 @@ pub struct Current {
 pub struct Feed {
     /// The strong ETag, quoted.
     pub etag: String,
+    /// The same, ready for the response header.
+    pub etag_header: hyper::header::HeaderValue,
     /// The document (reference-counted: a response clones no bytes).
     pub body: hyper::body::Bytes,
 }
@@ -109,10 +117,10 @@ pub struct Shared {
     pub current: RwLock<Arc<Current>>,
     /// Rendered feeds.
     pub feeds: Mutex<FeedCache>,
-    /// Feed secrets, and the ledger's `data_version` they were read at.
-    pub secrets: Mutex<(Secrets, i64)>,
-    /// A ledger connection for reading secrets while the worker writes.
-    pub reader: Mutex<Ledger>,
+    /// Feed secrets as last read from the ledger.
+    pub secrets: RwLock<Arc<Secrets>>,
+    /// Today's local date, and the minute it was computed in.
+    pub today: Mutex<(i64, Option<Date>)>,
     /// Health.
     pub health: Mutex<Health>,
     /// Counters.
@@ -150,18 +158,45 @@ impl Shared {
         }
     }
 
-    /// The person a feed secret belongs to, re-reading the secrets when
-    /// the ledger changed (a `feed-url --rotate` from another process).
+    /// The person a feed secret belongs to, re-reading the secrets first
+    /// when the ledger changed (a `feed-url --rotate` from another process):
+    /// each HTTP thread asks its own connection for SQLite's `data_version`,
+    /// which costs about a microsecond and takes no lock.
     pub fn person_for(&self, secret: &str) -> Option<String> {
-        let mut guard = self.secrets.lock().ok()?;
-        let version = self.reader.lock().ok().and_then(|l| l.data_version().ok());
-        if let Some(v) = version {
-            if v != guard.1 {
-                if let Some(pairs) = self.reader.lock().ok().and_then(|l| l.feed_secrets().ok()) {
-                    *guard = (Secrets::new(pairs), v);
+        READER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Ledger::open(&self.config.state_dir)
+                    .ok()
+                    .map(|l| (l, i64::MIN));
+            }
+            if let Some((ledger, seen)) = slot.as_mut() {
+                if let Ok(v) = ledger.data_version() {
+                    if v != *seen {
+                        if let Ok(pairs) = ledger.feed_secrets() {
+                            if let Ok(mut w) = self.secrets.write() {
+                                *w = Arc::new(Secrets::new(pairs));
+                            }
+                            *seen = v;
+                        }
+                    }
                 }
             }
+        });
+        let secrets = self.secrets.read().ok()?.clone();
+        secrets.person(secret).map(str::to_string)
+    }
+
+    /// Today's date in the system's zone, computed at most once a minute.
+    pub fn today(&self, now: Timestamp) -> Option<Date> {
+        let minute = now.as_second().div_euclid(60);
+        let mut t = self.today.lock().ok()?;
+        if t.0 != minute || t.1.is_none() {
+            *t = (
+                minute,
+                Some(now.to_zoned(jiff::tz::TimeZone::system()).date()),
+            );
         }
-        guard.0.person(secret).map(str::to_string)
+        t.1
     }
 }

@@ -9,7 +9,7 @@ use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
 /// How long the file must stay unchanged before it is read.
-pub const SETTLE: Duration = Duration::from_millis(100);
+pub const SETTLE: Duration = Duration::from_millis(60);
 
 /// Starts watching the folder of `roster`; each event that may concern the
 /// file sends `()` on the returned channel. Keep the watcher alive.
