@@ -22,6 +22,10 @@ use clap_complete::Shell;
 use clap_mangen::roff::{bold, italic, roman, Inline, Roff};
 use clap_mangen::Man;
 
+/// The footer of every page; clap_mangen would name a subcommand's page
+/// after the subcommand alone ("run 0.1.0").
+const SOURCE: &str = concat!("touchbase ", env!("CARGO_PKG_VERSION"));
+
 fn main() -> Result<(), Box<dyn Error>> {
     let out = std::env::args_os()
         .nth(1)
@@ -45,6 +49,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let mut roff = Vec::new();
         Man::new(sub.clone())
             .title(name.to_uppercase())
+            .source(SOURCE)
             .manual("touchbase")
             .render(&mut roff)?;
         file.write_all(&roff)?;
