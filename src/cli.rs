@@ -166,6 +166,36 @@ fn read(path: &Path, what: &str, expected: &str) -> Result<SourceText, InputErro
         })
 }
 
+/// Secrets handed over by systemd (`LoadCredential=smtp-url:...`), read
+/// from `$CREDENTIALS_DIRECTORY` when it is set.
+fn read_credentials(
+    env: &BTreeMap<String, String>,
+) -> Result<Vec<config::Credential>, InputErrors> {
+    let Some(dir) = env.get("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (name, key) in config::CREDENTIALS {
+        let path = Path::new(dir).join(name);
+        if !path.exists() {
+            continue;
+        }
+        let text = read(
+            &path,
+            "credential",
+            &format!("a readable credential file for `{key}`"),
+        )?
+        .text;
+        let value = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .unwrap_or(&text)
+            .to_string();
+        out.push(config::Credential { key, path, value });
+    }
+    Ok(out)
+}
+
 /// Reads and checks the configuration at `path` and the roster it names.
 pub fn load(path: &Path, env: &BTreeMap<String, String>) -> Result<Loaded, InputErrors> {
     let source = read(
@@ -173,7 +203,8 @@ pub fn load(path: &Path, env: &BTreeMap<String, String>) -> Result<Loaded, Input
         "configuration file",
         "a touchbase.toml (given by --config, $TOUCHBASE_CONFIG or at /etc/touchbase/touchbase.toml)",
     )?;
-    let config = config::parse(&source, env)?;
+    let credentials = read_credentials(env)?;
+    let config = config::parse_with(&source, env, &credentials)?;
     let roster_source = read(
         &config.roster,
         "roster file",

@@ -161,12 +161,24 @@ const ENV_KEYS: &[(&str, &str)] = &[
 enum From<'a> {
     File(&'a SourceText, Pos),
     Env(String),
+    Credential(PathBuf),
 }
 
 impl From<'_> {
     fn error(&self, key: &str, found: String, expected: &str) -> InputError {
         match self {
             From::File(src, pos) => src.error(*pos, key, found, expected),
+            From::Credential(path) => InputError {
+                origin: Origin::File {
+                    path: path.clone(),
+                    line: 0,
+                    column: 0,
+                },
+                key: key.to_string(),
+                found,
+                expected: expected.to_string(),
+                hint: None,
+            },
             From::Env(var) => InputError {
                 origin: Origin::Env(var.clone()),
                 key: key.to_string(),
@@ -184,10 +196,36 @@ struct Value<'a, T> {
     from: From<'a>,
 }
 
+/// A value handed over as a systemd credential (a file in
+/// `$CREDENTIALS_DIRECTORY`), read by the caller.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    /// The key it sets, such as `mail.url`.
+    pub key: &'static str,
+    /// The file it came from.
+    pub path: PathBuf,
+    /// Its content, without the final newline.
+    pub value: String,
+}
+
+/// The credentials touchbase reads: file name in `$CREDENTIALS_DIRECTORY`
+/// and the key it sets.
+pub const CREDENTIALS: &[(&str, &str)] = &[("smtp-url", "mail.url")];
+
 /// Parses `source` (the config file's text) with `env` overrides applied.
 ///
 /// `env` is the process environment, passed in so that this stays pure.
 pub fn parse(source: &SourceText, env: &BTreeMap<String, String>) -> Result<Config, InputErrors> {
+    parse_with(source, env, &[])
+}
+
+/// [`parse`], with credentials: the environment beats a credential, which
+/// beats the file.
+pub fn parse_with(
+    source: &SourceText,
+    env: &BTreeMap<String, String>,
+    credentials: &[Credential],
+) -> Result<Config, InputErrors> {
     let raw: RawConfig = crate::formats::parse_toml(source)?;
     let overrides = env_overrides(env)?;
     let mut errors = Vec::new();
@@ -207,6 +245,12 @@ pub fn parse(source: &SourceText, env: &BTreeMap<String, String>) -> Result<Conf
             return Some(Value {
                 value: v.clone(),
                 from: From::Env(var.clone()),
+            });
+        }
+        if let Some(c) = credentials.iter().find(|c| c.key == key) {
+            return Some(Value {
+                value: c.value.clone(),
+                from: From::Credential(c.path.clone()),
             });
         }
         file.as_ref().map(|l| Value {

@@ -668,3 +668,59 @@ fn warnings_for_dst_traps_skipped_prompts_and_unfair_time() {
     assert!(stdout.contains(&format!("roster.toml:{line}:")), "{stdout}");
     let _ = case.roster_name;
 }
+
+#[test]
+fn the_smtp_url_can_come_from_a_systemd_credential() {
+    let case = Case::new("roster.toml", GOOD);
+    let creds = case.dir.path().join("creds");
+    std::fs::create_dir(&creds).expect("mkdir");
+    std::fs::write(
+        creds.join("smtp-url"),
+        "smtp://bob:s3cret@mail.example.com:587\n",
+    )
+    .expect("write");
+    let dir = creds.to_string_lossy().to_string();
+    let out = case.run_env(
+        &["check"],
+        &[
+            ("CREDENTIALS_DIRECTORY", &dir),
+            ("TOUCHBASE_MAIL__TRANSPORT", "smtp"),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("smtp to \"smtp://bob:MASKED@mail.example.com:587\""),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("s3cret"));
+    // The environment beats the credential.
+    let out = case.run_env(
+        &["check"],
+        &[
+            ("CREDENTIALS_DIRECTORY", &dir),
+            ("TOUCHBASE_MAIL__TRANSPORT", "smtp"),
+            ("TOUCHBASE_MAIL__URL", "smtp://env.example.com:25"),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("smtp://env.example.com:25"));
+    // A bad credential is named by its path.
+    std::fs::write(creds.join("smtp-url"), "mail.example.com\n").expect("write");
+    let out = case.run_env(
+        &["check"],
+        &[
+            ("CREDENTIALS_DIRECTORY", &dir),
+            ("TOUCHBASE_MAIL__TRANSPORT", "smtp"),
+        ],
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("creds/smtp-url") && stderr.contains("`mail.url`"),
+        "{stderr}"
+    );
+}

@@ -186,7 +186,6 @@ fn wait_exit(child: &mut Child, within: Duration) -> Option<ExitStatus> {
 }
 
 #[test]
-#[ignore = "needs the daemon (touchbase run)"]
 fn starts_as_exec_start_says_reports_ready_and_exits_0_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let etc = dir.path().join("etc/touchbase");
