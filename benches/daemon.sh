@@ -8,11 +8,13 @@
 #    the served feed shows it, at 1,000 and at 100,000 pairs.
 # 3. Idle memory (RSS) at 1,000 pairs, and CPU used while idle.
 #
-#   benches/daemon.sh
+#   benches/daemon.sh [feeds|idle|edit]...   (default: all three)
 #
 # Installs nginx and wrk (Debian) when missing. Prints every figure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+WANT=${*:-feeds idle edit}
+want() { [[ " $WANT " == *" $1 "* ]]; }
 if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ] || ! command -v wrk >/dev/null; then
     echo "installing nginx and wrk..." >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
@@ -36,7 +38,8 @@ with open(path + ".tmp", "w") as f:
     for m in range(managers):
         f.write(f'[[managers]]\nemail = "m{m}@example.com"\nname = "Manager {m}"\ntimezone = "{zones[m % 4]}"\nlocation = "Room {m}"\n')
         for r in range(reports):
-            f.write(f'[[managers.reports]]\nemail = "r{m}-{r}@example.com"\nname = "Report {m}-{r}"\nstart = "{start}"\ncadence = "weekly"\n')
+            # The default cadence (biweekly): a 10-report feed of about 50 KB.
+            f.write(f'[[managers.reports]]\nemail = "r{m}-{r}@example.com"\nname = "Report {m}-{r}"\nstart = "{start}"\n')
 import os
 os.rename(path + ".tmp", path)
 PY
@@ -69,6 +72,7 @@ TOML
     echo "daemon did not settle" >&2; cat "$dir/log" >&2; exit 1
 }
 
+if want feeds; then
 echo "== 1. feed GET: touchbase vs nginx (wrk -t2 -c32 -d10s) =="
 start_daemon "$WORK/small" 1 10
 URL=$("$BIN" feed-url --config "$WORK/small/touchbase.toml" --person m0@example.com)
@@ -101,15 +105,20 @@ echo "feed size: $SIZE bytes"
 echo "touchbase: $T_RPS req/s, p99 $T_P99"
 echo "nginx:     $N_RPS req/s, p99 $N_P99"
 python3 -c "print(f'ratio touchbase/nginx: {float(\"$T_RPS\")/float(\"$N_RPS\"):.2f} (target >= 0.5)')"
+fi
 
-echo "== 3. idle at 1,000 pairs =="
+if want idle || want edit; then
 start_daemon "$WORK/k" 100 10
+fi
+if want idle; then
+echo "== 3. idle at 1,000 pairs =="
 sleep 2
 RSS=$(awk '/VmRSS/ {print $2}' /proc/$DPID/status)
 T0=$(awk '{print $14+$15}' /proc/$DPID/stat)
 sleep 10
 T1=$(awk '{print $14+$15}' /proc/$DPID/stat)
 echo "idle RSS: $((RSS / 1024)) MB (target < 30 MB); CPU ticks used in 10 s idle: $((T1 - T0)) (clock ticks of 1/$(getconf CLK_TCK) s)"
+fi
 
 edit_latency() { # dir managers reports
     local dir=$1 url
@@ -139,6 +148,7 @@ samples.sort()
 print(f"edit-to-served: median {samples[2]*1000:.0f} ms, worst {samples[-1]*1000:.0f} ms over 5 edits")
 PY
 }
+if want edit; then
 echo "== 2. edit-to-served =="
 echo "-- 1,000 pairs (target < 200 ms)"
 edit_latency "$WORK/k"
@@ -146,4 +156,5 @@ kill "$DPID"
 echo "-- 100,000 pairs (target < 2 s); first the daemon queues and writes 100,000 invitations"
 start_daemon "$WORK/big" 10000 10
 edit_latency "$WORK/big"
+fi
 rm -rf /dev/shm/touchbase-bench

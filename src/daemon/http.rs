@@ -115,7 +115,7 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
         .flat_map(|v| v.split(','))
         .any(|t| {
             let t = t.trim();
-            t == "*" || t.trim_start_matches("W/") == feed.etag
+            t == "*" || t.trim_start_matches("W/").as_bytes() == feed.etag.as_bytes()
         });
     let mut r = if matches {
         Metrics::inc(&m.feed_304);
@@ -132,7 +132,7 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
         r
     };
     let h = r.headers_mut();
-    h.insert(header::ETAG, feed.etag_header.clone());
+    h.insert(header::ETAG, feed.etag);
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, max-age=300"),
@@ -142,17 +142,18 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
 
 /// The feed of `person`, from the cache or rendered now.
 fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
-    let current = shared.current();
     let now = crate::clock::now();
     let today = shared.today(now)?;
-    let key = (current.generation, Some(today));
-    if let Ok(cache) = shared.feeds.lock() {
+    let key = (shared.generation.load(Ordering::Acquire), Some(today));
+    if let Ok(cache) = shared.feeds.read() {
         if cache.key == key {
             if let Some(f) = cache.feeds.get(person) {
                 return Some(f.clone());
             }
         }
     }
+    let current = shared.current();
+    let key = (current.generation, Some(today));
     // Rendered outside the lock; two requests racing render twice, which
     // is harmless (same bytes but for DTSTAMP) and rare.
     let config = &shared.config;
@@ -161,11 +162,10 @@ fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
     let body = feed::render(&current.roster, &current.history, person, window, org, now).ok()?;
     let etag = format!("\"{}\"", hex128(&[body.as_bytes()]));
     let feed = Feed {
-        etag_header: HeaderValue::from_str(&etag).ok()?,
-        etag,
+        etag: HeaderValue::from_str(&etag).ok()?,
         body: Bytes::from(body.into_bytes()),
     };
-    if let Ok(mut cache) = shared.feeds.lock() {
+    if let Ok(mut cache) = shared.feeds.write() {
         if cache.key != key {
             cache.key = key;
             cache.feeds.clear();

@@ -16,7 +16,18 @@ use super::secrets::Secrets;
 thread_local! {
     /// Each HTTP thread's own ledger connection and the `data_version` it
     /// last read the secrets at.
-    static READER: std::cell::RefCell<Option<(Ledger, i64)>> = const { std::cell::RefCell::new(None) };
+    static READER: std::cell::RefCell<Option<Reader>> = const { std::cell::RefCell::new(None) };
+}
+
+/// One HTTP thread's view of the ledger's secrets.
+struct Reader {
+    ledger: Ledger,
+    /// The `data_version` the secrets were last read at.
+    version: i64,
+    /// The write-ahead log's size and modification time when last checked:
+    /// every commit touches it, so an unchanged stamp (one `statx`, no
+    /// lock) means nothing to re-read.
+    wal: Option<(u64, std::time::SystemTime)>,
 }
 use crate::config::Config;
 use crate::ledger::Ledger;
@@ -37,10 +48,8 @@ pub struct Current {
 /// One rendered feed.
 #[derive(Debug, Clone)]
 pub struct Feed {
-    /// The strong ETag, quoted.
-    pub etag: String,
-    /// The same, ready for the response header.
-    pub etag_header: hyper::header::HeaderValue,
+    /// The strong ETag, quoted, ready for the response header.
+    pub etag: hyper::header::HeaderValue,
     /// The document (reference-counted: a response clones no bytes).
     pub body: hyper::body::Bytes,
 }
@@ -115,12 +124,16 @@ pub struct Shared {
     pub config: Config,
     /// The roster in force.
     pub current: RwLock<Arc<Current>>,
+    /// The generation of `current`, readable without a lock.
+    pub generation: AtomicU64,
     /// Rendered feeds.
-    pub feeds: Mutex<FeedCache>,
+    pub feeds: RwLock<FeedCache>,
     /// Feed secrets as last read from the ledger.
     pub secrets: RwLock<Arc<Secrets>>,
-    /// Today's local date, and the minute it was computed in.
-    pub today: Mutex<(i64, Option<Date>)>,
+    /// The minute `today_date` was computed in.
+    pub today_minute: std::sync::atomic::AtomicI64,
+    /// Today's local date as YYYYMMDD.
+    pub today_date: std::sync::atomic::AtomicI32,
     /// Health.
     pub health: Mutex<Health>,
     /// Counters.
@@ -148,6 +161,7 @@ impl Shared {
             history,
             generation,
         });
+        self.generation.store(generation, Ordering::Release);
     }
 
     /// Runs `f` on the health record.
@@ -160,25 +174,39 @@ impl Shared {
 
     /// The person a feed secret belongs to, re-reading the secrets first
     /// when the ledger changed (a `feed-url --rotate` from another process):
-    /// each HTTP thread asks its own connection for SQLite's `data_version`,
-    /// which costs about a microsecond and takes no lock.
+    /// each HTTP thread watches the write-ahead log's stamp and, when it
+    /// moved, asks its own connection for SQLite's `data_version`.
     pub fn person_for(&self, secret: &str) -> Option<String> {
         READER.with(|cell| {
             let mut slot = cell.borrow_mut();
             if slot.is_none() {
                 *slot = Ledger::open(&self.config.state_dir)
                     .ok()
-                    .map(|l| (l, i64::MIN));
+                    .map(|ledger| Reader {
+                        ledger,
+                        version: i64::MIN,
+                        wal: None,
+                    });
             }
-            if let Some((ledger, seen)) = slot.as_mut() {
-                if let Ok(v) = ledger.data_version() {
-                    if v != *seen {
-                        if let Ok(pairs) = ledger.feed_secrets() {
-                            if let Ok(mut w) = self.secrets.write() {
-                                *w = Arc::new(Secrets::new(pairs));
-                            }
-                            *seen = v;
+            let Some(r) = slot.as_mut() else { return };
+            let wal = std::fs::metadata(r.ledger.path().with_extension("sqlite3-wal"))
+                .ok()
+                .and_then(|m| Some((m.len(), m.modified().ok()?)));
+            if wal.is_some() && wal == r.wal {
+                return;
+            }
+            // A commit may have reached the log but not yet the index that
+            // `data_version` reads: trust the stamp only once it is a
+            // second old, and until then ask SQLite every time.
+            let settled = wal.is_some_and(|(_, t)| t.elapsed().is_ok_and(|e| e.as_secs() >= 1));
+            r.wal = if settled { wal } else { None };
+            if let Ok(v) = r.ledger.data_version() {
+                if v != r.version {
+                    if let Ok(pairs) = r.ledger.feed_secrets() {
+                        if let Ok(mut w) = self.secrets.write() {
+                            *w = Arc::new(Secrets::new(pairs));
                         }
+                        r.version = v;
                     }
                 }
             }
@@ -187,16 +215,21 @@ impl Shared {
         secrets.person(secret).map(str::to_string)
     }
 
-    /// Today's date in the system's zone, computed at most once a minute.
+    /// Today's date in the system's zone, computed at most once a minute
+    /// (lock-free: every feed request asks).
     pub fn today(&self, now: Timestamp) -> Option<Date> {
         let minute = now.as_second().div_euclid(60);
-        let mut t = self.today.lock().ok()?;
-        if t.0 != minute || t.1.is_none() {
-            *t = (
-                minute,
-                Some(now.to_zoned(jiff::tz::TimeZone::system()).date()),
-            );
+        if self.today_minute.load(Ordering::Acquire) != minute {
+            let d = now.to_zoned(jiff::tz::TimeZone::system()).date();
+            let packed =
+                i32::from(d.year()) * 10_000 + i32::from(d.month()) * 100 + i32::from(d.day());
+            self.today_date.store(packed, Ordering::Release);
+            self.today_minute.store(minute, Ordering::Release);
         }
-        t.1
+        let p = self.today_date.load(Ordering::Acquire);
+        let year = i16::try_from(p / 10_000).ok()?;
+        let month = i8::try_from(p / 100 % 100).ok()?;
+        let day = i8::try_from(p % 100).ok()?;
+        Date::new(year, month, day).ok()
     }
 }

@@ -434,7 +434,8 @@ impl Ledger {
     /// a reader can tell cheaply that what it cached is stale.
     pub fn data_version(&self) -> Result<i64, LedgerError> {
         self.conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut st| st.query_row([], |r| r.get(0)))
             .map_err(|e| self.err(e))
     }
 
