@@ -10,16 +10,7 @@ use crate::events::{master_description, Organizer, Override, SeriesEvents, When,
 /// Writes the master and the overrides of `events`; `dtstamp` is the
 /// document's `DTSTAMP` (already formatted, UTC).
 pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) {
-    let pair = events.pair;
-    // Shared by the master and every override: built once per series.
-    let shared = Shared {
-        org,
-        organizer: mailto(org.email),
-        manager: mailto(&pair.manager.email),
-        report: mailto(&pair.report.email),
-        summary: format!("1:1 {} / {}", pair.manager.name, pair.report.name),
-        sequence: events.sequence.to_string(),
-    };
+    let shared = Shared::new(events, org);
     let tzid = events.series.timezone;
     w.begin("VEVENT");
     w.raw("UID", &events.series.uid);
@@ -30,9 +21,9 @@ pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_
     for &ex in &events.exdates {
         local(w, "EXDATE", tzid, ex);
     }
-    common(w, events, &shared);
+    w.push_lines(&shared.common);
     w.text("DESCRIPTION", master_description());
-    attendees(w, events, &shared);
+    w.push_lines(&shared.attendees);
     w.end("VEVENT");
     for o in &events.overrides {
         write_override(w, events, o, &shared, dtstamp);
@@ -51,32 +42,38 @@ pub fn write_occurrence(
     let Some(o) = events.overrides.get(index) else {
         return;
     };
-    let pair = events.pair;
-    let shared = Shared {
-        org,
-        organizer: mailto(org.email),
-        manager: mailto(&pair.manager.email),
-        report: mailto(&pair.report.email),
-        summary: format!("1:1 {} / {}", pair.manager.name, pair.report.name),
-        sequence: events.sequence.to_string(),
-    };
-    write_override(w, events, o, &shared, dtstamp);
+    write_override(w, events, o, &Shared::new(events, org), dtstamp);
 }
 
-struct Shared<'a> {
-    org: Organizer<'a>,
-    organizer: String,
-    manager: String,
-    report: String,
-    summary: String,
-    sequence: String,
+/// The lines every `VEVENT` of a series repeats verbatim, rendered once:
+/// a feed writes them for the master and for each override, and escaping,
+/// quoting and folding them again each time was most of the work.
+struct Shared {
+    /// `SEQUENCE`, `SUMMARY` and `LOCATION`, before the description.
+    common: String,
+    /// Organizer, attendees and status, after the description.
+    attendees: String,
+}
+
+impl Shared {
+    fn new(events: &SeriesEvents<'_>, org: Organizer<'_>) -> Self {
+        let mut w = Writer::with_capacity(256);
+        common(&mut w, events);
+        let common = w.finish();
+        let mut w = Writer::with_capacity(512);
+        attendees(&mut w, events, org);
+        Shared {
+            common,
+            attendees: w.finish(),
+        }
+    }
 }
 
 fn write_override(
     w: &mut Writer,
     events: &SeriesEvents<'_>,
     o: &Override,
-    shared: &Shared<'_>,
+    shared: &Shared,
     dtstamp: &str,
 ) {
     let tzid = events.series.timezone;
@@ -94,7 +91,7 @@ fn write_override(
             w.prop("DTEND").utc_datetime(end);
         }
     }
-    common(w, events, shared);
+    w.push_lines(&shared.common);
     // Written straight from the bank: one override per meeting adds up.
     w.prop("DESCRIPTION").text_parts(
         o.prompt_texts(events.bank)
@@ -102,41 +99,44 @@ fn write_override(
             .chain((!o.prompts.is_empty()).then_some("\n"))
             .chain([GUIDANCE]),
     );
-    attendees(w, events, shared);
+    w.push_lines(&shared.attendees);
     w.end("VEVENT");
 }
 
 /// The properties master and overrides share.
-fn common(w: &mut Writer, events: &SeriesEvents<'_>, shared: &Shared<'_>) {
+fn common(w: &mut Writer, events: &SeriesEvents<'_>) {
     let pair = events.pair;
-    w.raw("SEQUENCE", &shared.sequence);
-    w.text("SUMMARY", &shared.summary);
+    w.raw("SEQUENCE", &events.sequence.to_string());
+    w.text(
+        "SUMMARY",
+        &format!("1:1 {} / {}", pair.manager.name, pair.report.name),
+    );
     if !pair.location.is_empty() {
         w.text("LOCATION", &pair.location);
     }
 }
 
 /// Organizer, attendees and status, after the description.
-fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, shared: &Shared<'_>) {
+fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>) {
     let pair = events.pair;
     let organizer = w.prop("ORGANIZER");
-    let organizer = match shared.org.name {
+    let organizer = match org.name {
         Some(name) => organizer.param("CN", name),
         None => organizer,
     };
-    organizer.value_raw(&shared.organizer);
+    organizer.value_raw(&mailto(org.email));
     w.prop("ATTENDEE")
         .param("CN", &pair.manager.name)
         .param("ROLE", "REQ-PARTICIPANT")
         .param("PARTSTAT", "NEEDS-ACTION")
         .param("RSVP", "TRUE")
-        .value_raw(&shared.manager);
+        .value_raw(&mailto(&pair.manager.email));
     w.prop("ATTENDEE")
         .param("CN", &pair.report.name)
         .param("ROLE", "REQ-PARTICIPANT")
         .param("PARTSTAT", "NEEDS-ACTION")
         .param("RSVP", "FALSE")
-        .value_raw(&shared.report);
+        .value_raw(&mailto(&pair.report.email));
     w.raw("STATUS", "CONFIRMED");
     w.raw("TRANSP", "OPAQUE");
 }

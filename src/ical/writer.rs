@@ -68,6 +68,22 @@ impl Writer {
         }
     }
 
+    /// Continues the document in `out`, which must be empty or end with a
+    /// complete line: lets a caller render many documents into one reused
+    /// buffer instead of allocating each.
+    #[must_use]
+    pub fn from_buffer(out: String) -> Self {
+        Writer { out }
+    }
+
+    /// Appends `lines` as they are. They must be complete content lines
+    /// (CRLF-terminated, already folded) produced by another `Writer`:
+    /// folding depends only on the line itself, so lines rendered once can
+    /// be repeated byte for byte wherever they recur.
+    pub(crate) fn push_lines(&mut self, lines: &str) {
+        self.out.push_str(lines);
+    }
+
     /// Writes `BEGIN:<component>`.
     pub fn begin(&mut self, component: &str) {
         self.delimiter("BEGIN", component);

@@ -1,0 +1,212 @@
+//! Every feed of one roster, rendered in one pass.
+//!
+//! Each active pair is in two feeds (its manager's and its report's), and
+//! every feed of a pass shares the window and the `DTSTAMP`. So a pair's
+//! events are computed and its `VEVENT`s rendered once, each zone's
+//! `VTIMEZONE` once per earliest date it must cover, and a person's
+//! document is then their header followed by copies of those blocks. The
+//! bytes are exactly those [`super::render`] writes for the same roster,
+//! history, window, organizer and `now`.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use super::{write_header, write_zone, UnknownPerson, ZoneSpans};
+use crate::events::{pair_events, Organizer};
+use crate::ical::event::write_series;
+use crate::ical::{utc_datetime, Writer};
+use crate::roster::Roster;
+use crate::schedule::Window;
+use crate::series::History;
+
+/// Every person's feed of one roster, for one window and one `now`.
+///
+/// Built by [`FeedSet::render`]; a document is then only copied together
+/// from blocks rendered once, so serving one by address is cheap.
+#[derive(Debug, Clone)]
+pub struct FeedSet<'r> {
+    people: HashMap<String, Person<'r>>,
+    /// The `VEVENT`s of every active pair, one pair after the other: one
+    /// buffer rather than one allocation per pair.
+    events: String,
+    /// Per active pair, in roster order: its bytes in `events`.
+    pairs: Vec<Range<usize>>,
+    /// The `VTIMEZONE`s the feeds use, one after the other.
+    zones: String,
+    /// Per distinct zone and earliest date: its bytes in `zones`.
+    zone_blocks: Vec<Range<usize>>,
+}
+
+/// One person with a feed.
+#[derive(Debug, Clone)]
+struct Person<'r> {
+    name: &'r str,
+    /// Indices into [`FeedSet::pairs`], in roster order.
+    pairs: Vec<usize>,
+    /// Indices into [`FeedSet::zone_blocks`], in `TZID` order.
+    zones: Vec<usize>,
+}
+
+/// A zone one pair uses and the earliest date it must cover.
+type Span<'r> = (&'r str, &'r TimeZone, Date);
+
+impl<'r> FeedSet<'r> {
+    /// Renders the feed of everyone in `roster` for `window`; `now` is the
+    /// `DTSTAMP` of them all.
+    pub fn render(
+        roster: &'r Roster,
+        history: &History,
+        window: Window,
+        organizer: Organizer<'_>,
+        now: Timestamp,
+    ) -> Self {
+        let dtstamp = utc_datetime(now);
+        let mut w = Writer::new();
+        let mut pairs = Vec::new();
+        // Every pair's zones, flat, and per pair its range in there.
+        let mut spans: Vec<Span<'_>> = Vec::new();
+        let mut pair_spans: Vec<Range<usize>> = Vec::new();
+        for pair in roster.active_pairs() {
+            let events = pair_events(roster, pair, history.of(pair), window);
+            let start = w.as_str().len();
+            for e in &events {
+                write_series(&mut w, e, organizer, &dtstamp);
+            }
+            pairs.push(start..w.as_str().len());
+            let mut zones = ZoneSpans::default();
+            for e in &events {
+                zones.add_series(e, window);
+            }
+            let first = spans.len();
+            spans.extend(zones.iter());
+            pair_spans.push(first..spans.len());
+        }
+
+        let mut people = index_people(roster);
+        let mut zones = Writer::new();
+        let mut zone_blocks = Vec::new();
+        // The window is the same for every feed of the pass, so a zone's
+        // block depends only on the zone and its earliest date. That the
+        // `TZID` stands for the rules rests on a series' zone being looked
+        // up by its name.
+        let mut zone_index: HashMap<(&str, Date), usize> = HashMap::new();
+        for person in people.values_mut() {
+            let mut used = ZoneSpans::default();
+            for &p in &person.pairs {
+                let range = pair_spans.get(p).cloned().unwrap_or_default();
+                for &(tzid, tz, first) in spans.get(range).unwrap_or_default() {
+                    used.add(tzid, tz, first);
+                }
+            }
+            for (tzid, tz, first) in used.iter() {
+                let index = *zone_index.entry((tzid, first)).or_insert_with(|| {
+                    let start = zones.as_str().len();
+                    write_zone(&mut zones, tzid, tz, first, window);
+                    zone_blocks.push(start..zones.as_str().len());
+                    zone_blocks.len() - 1
+                });
+                person.zones.push(index);
+            }
+        }
+
+        FeedSet {
+            people,
+            events: w.finish(),
+            pairs,
+            zones: zones.finish(),
+            zone_blocks,
+        }
+    }
+
+    /// The feed of `email` (any case, surrounding space ignored).
+    pub fn get(&self, email: &str) -> Result<String, UnknownPerson> {
+        let mut out = String::new();
+        self.write_to(email, &mut out)?;
+        Ok(out)
+    }
+
+    /// Writes the feed of `email` into `out`, replacing what it held: a
+    /// caller serving many feeds reuses one buffer.
+    pub fn write_to(&self, email: &str, out: &mut String) -> Result<(), UnknownPerson> {
+        let person = self
+            .people
+            .get(&email.trim().to_ascii_lowercase())
+            .ok_or_else(|| UnknownPerson(email.trim().to_string()))?;
+        self.write_person(person, out);
+        Ok(())
+    }
+
+    /// The addresses that have a feed, lowercased, in no particular order.
+    pub fn emails(&self) -> impl Iterator<Item = &str> {
+        self.people.keys().map(String::as_str)
+    }
+
+    /// How many people have a feed.
+    pub fn len(&self) -> usize {
+        self.people.len()
+    }
+
+    /// Whether nobody has a feed.
+    pub fn is_empty(&self) -> bool {
+        self.people.is_empty()
+    }
+
+    fn write_person(&self, person: &Person<'_>, out: &mut String) {
+        let zones = person
+            .zones
+            .iter()
+            .filter_map(|&z| self.zone_blocks.get(z))
+            .filter_map(|r| self.zones.get(r.clone()));
+        let pairs = person
+            .pairs
+            .iter()
+            .filter_map(|&p| self.pairs.get(p))
+            .filter_map(|r| self.events.get(r.clone()));
+        // The header and the closing line are well under 1 KB.
+        let size: usize = zones.clone().chain(pairs.clone()).map(str::len).sum();
+        out.clear();
+        out.reserve(size + 1024);
+        let mut w = Writer::from_buffer(std::mem::take(out));
+        write_header(&mut w, person.name);
+        for block in zones.chain(pairs) {
+            w.push_lines(block);
+        }
+        w.end("VCALENDAR");
+        *out = w.finish();
+    }
+}
+
+/// Everyone with a feed and their pairs (indices among the active pairs),
+/// found exactly as [`super::person_pairs`] finds them: a manager by their
+/// entry (the first, named as there), anyone else as the report of a pair.
+fn index_people(roster: &Roster) -> HashMap<String, Person<'_>> {
+    let mut people: HashMap<String, Person<'_>> = HashMap::new();
+    let person = |name| Person {
+        name,
+        pairs: Vec::new(),
+        zones: Vec::new(),
+    };
+    for m in &roster.managers {
+        people
+            .entry(m.person.key())
+            .or_insert_with(|| person(m.person.name.as_str()));
+    }
+    for (i, p) in roster.active_pairs().enumerate() {
+        if let Some(entry) = people.get_mut(&p.manager.key()) {
+            entry.pairs.push(i);
+        }
+        let entry = people
+            .entry(p.report.key())
+            .or_insert_with(|| person(p.report.name.as_str()));
+        // Someone who reports to themselves is caught by validation; this
+        // keeps a pair from appearing twice regardless.
+        if entry.pairs.last() != Some(&i) {
+            entry.pairs.push(i);
+        }
+    }
+    people
+}
