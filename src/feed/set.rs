@@ -17,7 +17,7 @@ use jiff::Timestamp;
 
 use super::{write_header, write_zone, UnknownPerson, ZoneSpans};
 use crate::events::{pair_events, Organizer};
-use crate::ical::event::write_series;
+use crate::ical::event::{write_series_cached, Descriptions};
 use crate::ical::{utc_datetime, Writer};
 use crate::roster::Roster;
 use crate::schedule::Window;
@@ -30,11 +30,11 @@ use crate::series::History;
 #[derive(Debug, Clone)]
 pub struct FeedSet<'r> {
     people: HashMap<String, Person<'r>>,
-    /// The `VEVENT`s of every active pair, one pair after the other: one
-    /// buffer rather than one allocation per pair.
-    events: String,
-    /// Per active pair, in roster order: its bytes in `events`.
-    pairs: Vec<Range<usize>>,
+    /// The `VEVENT`s of every active pair, one pair after the other, in
+    /// large chunks rather than one allocation per pair.
+    chunks: Vec<String>,
+    /// Per active pair, in roster order: its chunk and its bytes there.
+    pairs: Vec<(usize, Range<usize>)>,
     /// The `VTIMEZONE`s the feeds use, one after the other.
     zones: String,
     /// Per distinct zone and earliest date: its bytes in `zones`.
@@ -51,6 +51,15 @@ struct Person<'r> {
     zones: Vec<usize>,
 }
 
+/// The size of a chunk of [`FeedSet::chunks`]: chunks of fixed capacity,
+/// because one growing buffer would copy all rendered so far each time it
+/// doubled.
+const CHUNK: usize = 32 << 20;
+
+/// A pair starts a new chunk when less than this is left in the current
+/// one, so that a pair's block (a few KB) never makes a chunk reallocate.
+const PAIR_ROOM: usize = 1 << 20;
+
 /// A zone one pair uses and the earliest date it must cover.
 type Span<'r> = (&'r str, &'r TimeZone, Date);
 
@@ -65,18 +74,24 @@ impl<'r> FeedSet<'r> {
         now: Timestamp,
     ) -> Self {
         let dtstamp = utc_datetime(now);
-        let mut w = Writer::new();
+        let mut descriptions = Descriptions::new(&roster.bank);
+        let mut chunks = Vec::new();
+        let mut w = Writer::with_capacity(CHUNK);
         let mut pairs = Vec::new();
         // Every pair's zones, flat, and per pair its range in there.
         let mut spans: Vec<Span<'_>> = Vec::new();
         let mut pair_spans: Vec<Range<usize>> = Vec::new();
         for pair in roster.active_pairs() {
             let events = pair_events(roster, pair, history.of(pair), window);
+            if CHUNK.saturating_sub(w.as_str().len()) < PAIR_ROOM {
+                let full = std::mem::replace(&mut w, Writer::with_capacity(CHUNK));
+                chunks.push(full.finish());
+            }
             let start = w.as_str().len();
             for e in &events {
-                write_series(&mut w, e, organizer, &dtstamp);
+                write_series_cached(&mut w, e, organizer, &dtstamp, &mut descriptions);
             }
-            pairs.push(start..w.as_str().len());
+            pairs.push((chunks.len(), start..w.as_str().len()));
             let mut zones = ZoneSpans::default();
             for e in &events {
                 zones.add_series(e, window);
@@ -113,9 +128,10 @@ impl<'r> FeedSet<'r> {
             }
         }
 
+        chunks.push(w.finish());
         FeedSet {
             people,
-            events: w.finish(),
+            chunks,
             pairs,
             zones: zones.finish(),
             zone_blocks,
@@ -165,7 +181,7 @@ impl<'r> FeedSet<'r> {
             .pairs
             .iter()
             .filter_map(|&p| self.pairs.get(p))
-            .filter_map(|r| self.events.get(r.clone()));
+            .filter_map(|(chunk, r)| self.chunks.get(*chunk)?.get(r.clone()));
         // The header and the closing line are well under 1 KB.
         let size: usize = zones.clone().chain(pairs.clone()).map(str::len).sum();
         out.clear();

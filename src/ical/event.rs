@@ -2,19 +2,43 @@
 //! overrides, each a complete event (clients such as Outlook drop attendees
 //! and location from an override that leaves them out).
 
+use std::collections::HashMap;
+
 use jiff::civil::DateTime;
 
 use super::writer::Writer;
 use crate::events::{master_description, Organizer, Override, SeriesEvents, When, GUIDANCE};
+use crate::prompts::Bank;
 
 /// Writes the master and the overrides of `events`; `dtstamp` is the
 /// document's `DTSTAMP` (already formatted, UTC).
 pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) {
-    let shared = Shared::new(events, org);
+    write_series_with(w, events, org, dtstamp, None);
+}
+
+/// [`write_series`], taking each override's `DESCRIPTION` line from
+/// `descriptions` when it has been rendered before: for a caller writing
+/// many series from one bank.
+pub fn write_series_cached(
+    w: &mut Writer,
+    events: &SeriesEvents<'_>,
+    org: Organizer<'_>,
+    dtstamp: &str,
+    descriptions: &mut Descriptions<'_>,
+) {
+    write_series_with(w, events, org, dtstamp, Some(descriptions));
+}
+
+fn write_series_with(
+    w: &mut Writer,
+    events: &SeriesEvents<'_>,
+    org: Organizer<'_>,
+    dtstamp: &str,
+    mut descriptions: Option<&mut Descriptions<'_>>,
+) {
+    let shared = Shared::new(events, org, dtstamp);
     let tzid = events.series.timezone;
-    w.begin("VEVENT");
-    w.raw("UID", &events.series.uid);
-    w.raw("DTSTAMP", dtstamp);
+    w.push_lines(&shared.head);
     local(w, "DTSTART", tzid, events.dtstart);
     local(w, "DTEND", tzid, events.dtend);
     w.raw("RRULE", &events.rrule);
@@ -26,7 +50,27 @@ pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
     for o in &events.overrides {
-        write_override(w, events, o, &shared, dtstamp);
+        write_override(w, events, o, &shared, descriptions.as_deref_mut());
+    }
+}
+
+/// Rendered `DESCRIPTION` lines of overrides, by prompt indices, for one
+/// bank: across a roster the same few combinations of prompts recur, and
+/// escaping and folding them again was the largest part of an override.
+#[derive(Debug, Clone)]
+pub struct Descriptions<'b> {
+    bank: &'b Bank,
+    lines: HashMap<Vec<u16>, String>,
+}
+
+impl<'b> Descriptions<'b> {
+    /// An empty cache for overrides whose prompts are from `bank`; series
+    /// from any other bank are written without it.
+    pub fn new(bank: &'b Bank) -> Self {
+        Descriptions {
+            bank,
+            lines: HashMap::new(),
+        }
     }
 }
 
@@ -42,13 +86,15 @@ pub fn write_occurrence(
     let Some(o) = events.overrides.get(index) else {
         return;
     };
-    write_override(w, events, o, &Shared::new(events, org), dtstamp);
+    write_override(w, events, o, &Shared::new(events, org, dtstamp), None);
 }
 
 /// The lines every `VEVENT` of a series repeats verbatim, rendered once:
 /// a feed writes them for the master and for each override, and escaping,
 /// quoting and folding them again each time was most of the work.
 struct Shared {
+    /// `BEGIN`, `UID` and `DTSTAMP`.
+    head: String,
     /// `SEQUENCE`, `SUMMARY` and `LOCATION`, before the description.
     common: String,
     /// Organizer, attendees and status, after the description.
@@ -56,13 +102,19 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(events: &SeriesEvents<'_>, org: Organizer<'_>) -> Self {
+    fn new(events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) -> Self {
+        let mut w = Writer::with_capacity(128);
+        w.begin("VEVENT");
+        w.raw("UID", &events.series.uid);
+        w.raw("DTSTAMP", dtstamp);
+        let head = w.finish();
         let mut w = Writer::with_capacity(256);
         common(&mut w, events);
         let common = w.finish();
         let mut w = Writer::with_capacity(512);
         attendees(&mut w, events, org);
         Shared {
+            head,
             common,
             attendees: w.finish(),
         }
@@ -74,12 +126,10 @@ fn write_override(
     events: &SeriesEvents<'_>,
     o: &Override,
     shared: &Shared,
-    dtstamp: &str,
+    descriptions: Option<&mut Descriptions<'_>>,
 ) {
     let tzid = events.series.timezone;
-    w.begin("VEVENT");
-    w.raw("UID", &events.series.uid);
-    w.raw("DTSTAMP", dtstamp);
+    w.push_lines(&shared.head);
     local(w, "RECURRENCE-ID", tzid, o.recurrence_id);
     match o.when {
         When::Local { start, end } => {
@@ -92,15 +142,32 @@ fn write_override(
         }
     }
     w.push_lines(&shared.common);
-    // Written straight from the bank: one override per meeting adds up.
+    match descriptions {
+        Some(cache) if std::ptr::eq(cache.bank, events.bank) => {
+            // Looked up by slice first: a hit must not allocate a key.
+            if let Some(line) = cache.lines.get(o.prompts.as_slice()) {
+                w.push_lines(line);
+            } else {
+                let mut line = Writer::with_capacity(512);
+                description(&mut line, events, o);
+                w.push_lines(line.as_str());
+                cache.lines.insert(o.prompts.clone(), line.finish());
+            }
+        }
+        _ => description(w, events, o),
+    }
+    w.push_lines(&shared.attendees);
+    w.end("VEVENT");
+}
+
+/// The `DESCRIPTION` of an override, written straight from the bank.
+fn description(w: &mut Writer, events: &SeriesEvents<'_>, o: &Override) {
     w.prop("DESCRIPTION").text_parts(
         o.prompt_texts(events.bank)
             .flat_map(|p| [p, "\n"])
             .chain((!o.prompts.is_empty()).then_some("\n"))
             .chain([GUIDANCE]),
     );
-    w.push_lines(&shared.attendees);
-    w.end("VEVENT");
 }
 
 /// The properties master and overrides share.
