@@ -17,7 +17,7 @@ use jiff::Timestamp;
 
 use super::{write_header, write_zone, UnknownPerson, ZoneSpans};
 use crate::events::{pair_events, Organizer};
-use crate::ical::event::{write_series_cached, Descriptions};
+use crate::ical::event::{write_series_cached, SeriesCache};
 use crate::ical::{utc_datetime, Writer};
 use crate::roster::Roster;
 use crate::schedule::Window;
@@ -74,7 +74,7 @@ impl<'r> FeedSet<'r> {
         now: Timestamp,
     ) -> Self {
         let dtstamp = utc_datetime(now);
-        let mut descriptions = Descriptions::new(&roster.bank);
+        let mut cache = SeriesCache::new(&roster.bank);
         let mut chunks = Vec::new();
         let mut w = Writer::with_capacity(CHUNK);
         let mut pairs = Vec::new();
@@ -89,7 +89,7 @@ impl<'r> FeedSet<'r> {
             }
             let start = w.as_str().len();
             for e in &events {
-                write_series_cached(&mut w, e, organizer, &dtstamp, &mut descriptions);
+                write_series_cached(&mut w, e, organizer, &dtstamp, &mut cache);
             }
             pairs.push((chunks.len(), start..w.as_str().len()));
             let mut zones = ZoneSpans::default();

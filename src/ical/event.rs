@@ -3,6 +3,7 @@
 //! and location from an override that leaves them out).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use jiff::civil::DateTime;
 
@@ -16,17 +17,17 @@ pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_
     write_series_with(w, events, org, dtstamp, None);
 }
 
-/// [`write_series`], taking each override's `DESCRIPTION` line from
-/// `descriptions` when it has been rendered before: for a caller writing
-/// many series from one bank.
+/// [`write_series`] for a caller writing many series from one bank: each
+/// override's `DESCRIPTION` line comes from `cache` when it was rendered
+/// before, and the per-series buffers are reused.
 pub fn write_series_cached(
     w: &mut Writer,
     events: &SeriesEvents<'_>,
     org: Organizer<'_>,
     dtstamp: &str,
-    descriptions: &mut Descriptions<'_>,
+    cache: &mut SeriesCache<'_>,
 ) {
-    write_series_with(w, events, org, dtstamp, Some(descriptions));
+    write_series_with(w, events, org, dtstamp, Some(cache));
 }
 
 fn write_series_with(
@@ -34,9 +35,18 @@ fn write_series_with(
     events: &SeriesEvents<'_>,
     org: Organizer<'_>,
     dtstamp: &str,
-    mut descriptions: Option<&mut Descriptions<'_>>,
+    cache: Option<&mut SeriesCache<'_>>,
 ) {
-    let shared = Shared::new(events, org, dtstamp);
+    let mut own = Shared::default();
+    let (shared, mut descriptions) = match cache {
+        Some(c) => {
+            let same_bank = std::ptr::eq(c.bank, events.bank);
+            (&mut c.shared, same_bank.then_some(&mut c.descriptions))
+        }
+        None => (&mut own, None),
+    };
+    shared.fill(events, org, dtstamp);
+    let shared = &*shared;
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
     local(w, "DTSTART", tzid, events.dtstart);
@@ -50,27 +60,7 @@ fn write_series_with(
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
     for o in &events.overrides {
-        write_override(w, events, o, &shared, descriptions.as_deref_mut());
-    }
-}
-
-/// Rendered `DESCRIPTION` lines of overrides, by prompt indices, for one
-/// bank: across a roster the same few combinations of prompts recur, and
-/// escaping and folding them again was the largest part of an override.
-#[derive(Debug, Clone)]
-pub struct Descriptions<'b> {
-    bank: &'b Bank,
-    lines: HashMap<Vec<u16>, String>,
-}
-
-impl<'b> Descriptions<'b> {
-    /// An empty cache for overrides whose prompts are from `bank`; series
-    /// from any other bank are written without it.
-    pub fn new(bank: &'b Bank) -> Self {
-        Descriptions {
-            bank,
-            lines: HashMap::new(),
-        }
+        write_override(w, events, o, shared, descriptions.as_deref_mut());
     }
 }
 
@@ -86,12 +76,64 @@ pub fn write_occurrence(
     let Some(o) = events.overrides.get(index) else {
         return;
     };
-    write_override(w, events, o, &Shared::new(events, org, dtstamp), None);
+    let mut shared = Shared::default();
+    shared.fill(events, org, dtstamp);
+    write_override(w, events, o, &shared, None);
+}
+
+/// What a batch of series from one bank can share: rendered `DESCRIPTION`
+/// lines of overrides, by prompt indices (across a roster the same few
+/// combinations of prompts recur, and escaping and folding them again was
+/// the largest part of an override), and the per-series buffers.
+#[derive(Debug, Clone)]
+pub struct SeriesCache<'b> {
+    bank: &'b Bank,
+    descriptions: DescriptionLines,
+    shared: Shared,
+}
+
+type DescriptionLines = HashMap<Vec<u16>, String, BuildHasherDefault<Fnv>>;
+
+impl<'b> SeriesCache<'b> {
+    /// An empty cache for series whose prompts are from `bank`; the
+    /// descriptions of series from any other bank are not cached.
+    pub fn new(bank: &'b Bank) -> Self {
+        SeriesCache {
+            bank,
+            descriptions: DescriptionLines::default(),
+            shared: Shared::default(),
+        }
+    }
+}
+
+/// FNV-1a. The keys are a few prompt indices from the roster: SipHash's
+/// resistance to chosen keys buys nothing there, and its cost showed on
+/// every override.
+#[derive(Debug, Clone, Copy)]
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The lines every `VEVENT` of a series repeats verbatim, rendered once:
 /// a feed writes them for the master and for each override, and escaping,
 /// quoting and folding them again each time was most of the work.
+#[derive(Debug, Clone, Default)]
 struct Shared {
     /// `BEGIN`, `UID` and `DTSTAMP`.
     head: String,
@@ -102,23 +144,28 @@ struct Shared {
 }
 
 impl Shared {
-    fn new(events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) -> Self {
-        let mut w = Writer::with_capacity(128);
+    /// Renders the lines of `events`' series into the buffers, replacing
+    /// what they held.
+    fn fill(&mut self, events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) {
+        let mut w = Writer::from_buffer(cleared(&mut self.head));
         w.begin("VEVENT");
         w.raw("UID", &events.series.uid);
         w.raw("DTSTAMP", dtstamp);
-        let head = w.finish();
-        let mut w = Writer::with_capacity(256);
+        self.head = w.finish();
+        let mut w = Writer::from_buffer(cleared(&mut self.common));
         common(&mut w, events);
-        let common = w.finish();
-        let mut w = Writer::with_capacity(512);
+        self.common = w.finish();
+        let mut w = Writer::from_buffer(cleared(&mut self.attendees));
         attendees(&mut w, events, org);
-        Shared {
-            head,
-            common,
-            attendees: w.finish(),
-        }
+        self.attendees = w.finish();
     }
+}
+
+/// The buffer of `s`, emptied, leaving `s` empty too.
+fn cleared(s: &mut String) -> String {
+    let mut buf = std::mem::take(s);
+    buf.clear();
+    buf
 }
 
 fn write_override(
@@ -126,7 +173,7 @@ fn write_override(
     events: &SeriesEvents<'_>,
     o: &Override,
     shared: &Shared,
-    descriptions: Option<&mut Descriptions<'_>>,
+    descriptions: Option<&mut DescriptionLines>,
 ) {
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
@@ -143,18 +190,18 @@ fn write_override(
     }
     w.push_lines(&shared.common);
     match descriptions {
-        Some(cache) if std::ptr::eq(cache.bank, events.bank) => {
+        Some(lines) => {
             // Looked up by slice first: a hit must not allocate a key.
-            if let Some(line) = cache.lines.get(o.prompts.as_slice()) {
+            if let Some(line) = lines.get(o.prompts.as_slice()) {
                 w.push_lines(line);
             } else {
                 let mut line = Writer::with_capacity(512);
                 description(&mut line, events, o);
                 w.push_lines(line.as_str());
-                cache.lines.insert(o.prompts.clone(), line.finish());
+                lines.insert(o.prompts.clone(), line.finish());
             }
         }
-        _ => description(w, events, o),
+        None => description(w, events, o),
     }
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
@@ -170,14 +217,20 @@ fn description(w: &mut Writer, events: &SeriesEvents<'_>, o: &Override) {
     );
 }
 
-/// The properties master and overrides share.
+/// The properties master and overrides share. Values are written in
+/// parts: a batch writes these for every series, and joining them first
+/// cost an allocation each.
 fn common(w: &mut Writer, events: &SeriesEvents<'_>) {
     let pair = events.pair;
-    w.raw("SEQUENCE", &events.sequence.to_string());
-    w.text(
-        "SUMMARY",
-        &format!("1:1 {} / {}", pair.manager.name, pair.report.name),
-    );
+    w.prop("SEQUENCE").integer(i64::from(events.sequence));
+    // Escaping part by part gives what escaping the joined text would:
+    // the fixed parts hold nothing to escape and end no CRLF.
+    w.prop("SUMMARY").text_parts([
+        "1:1 ",
+        pair.manager.name.as_str(),
+        " / ",
+        pair.report.name.as_str(),
+    ]);
     if !pair.location.is_empty() {
         w.text("LOCATION", &pair.location);
     }
@@ -191,27 +244,23 @@ fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>) {
         Some(name) => organizer.param("CN", name),
         None => organizer,
     };
-    organizer.value_raw(&mailto(org.email));
+    organizer.value_raw_parts(&["mailto:", org.email]);
     w.prop("ATTENDEE")
         .param("CN", &pair.manager.name)
         .param("ROLE", "REQ-PARTICIPANT")
         .param("PARTSTAT", "NEEDS-ACTION")
         .param("RSVP", "TRUE")
-        .value_raw(&mailto(&pair.manager.email));
+        .value_raw_parts(&["mailto:", &pair.manager.email]);
     w.prop("ATTENDEE")
         .param("CN", &pair.report.name)
         .param("ROLE", "REQ-PARTICIPANT")
         .param("PARTSTAT", "NEEDS-ACTION")
         .param("RSVP", "FALSE")
-        .value_raw(&mailto(&pair.report.email));
+        .value_raw_parts(&["mailto:", &pair.report.email]);
     w.raw("STATUS", "CONFIRMED");
     w.raw("TRANSP", "OPAQUE");
 }
 
 fn local(w: &mut Writer, name: &str, tzid: &str, dt: DateTime) {
     w.prop(name).param("TZID", tzid).local_datetime(dt);
-}
-
-fn mailto(email: &str) -> String {
-    format!("mailto:{email}")
 }

@@ -32,6 +32,8 @@
 //! );
 //! ```
 
+use std::fmt::Write as _;
+
 use jiff::civil::{Date, DateTime};
 use jiff::tz::Offset;
 use jiff::Timestamp;
@@ -234,6 +236,29 @@ impl PropBuilder<'_> {
         });
     }
 
+    /// Writes the line with a value given in parts, written one after the
+    /// other as [`PropBuilder::value_raw`] writes one value: saves the
+    /// caller from allocating to join them.
+    pub fn value_raw_parts(self, parts: &[&str]) {
+        self.write(|out| {
+            for value in parts {
+                if value.bytes().any(needs_care) {
+                    out.extend(value.chars().filter(|&c| !is_dropped_control(c)));
+                } else {
+                    out.push_str(value);
+                }
+            }
+        });
+    }
+
+    /// Writes the line with an INTEGER value, e.g. `SEQUENCE:2`.
+    pub fn integer(self, value: i64) {
+        self.write(|out| {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{value}");
+        });
+    }
+
     /// Writes the line with a DATE-TIME in local form, e.g.
     /// `20270105T093000` (see [`local_datetime`]).
     pub fn local_datetime(self, dt: DateTime) {
@@ -339,17 +364,25 @@ fn push_param_value(out: &mut String, value: &str) {
         out.push_str(value);
         return;
     }
-    let cleaned: String = value
-        .chars()
-        .filter(|&c| !is_dropped_control(c))
-        .map(|c| if c == '"' { '\'' } else { c })
-        .collect();
-    if cleaned.contains([':', ';', ',']) {
-        out.push('"');
-        out.push_str(&cleaned);
+    // Cleaned in place behind an opening quote, which is taken back out
+    // if the cleaned value turns out not to need it: no allocation.
+    let quote = out.len();
+    out.push('"');
+    let body = out.len();
+    out.extend(value.chars().filter(|&c| !is_dropped_control(c)).map(|c| {
+        if c == '"' {
+            '\''
+        } else {
+            c
+        }
+    }));
+    if out
+        .get(body..)
+        .is_some_and(|cleaned| cleaned.contains([':', ';', ',']))
+    {
         out.push('"');
     } else {
-        out.push_str(&cleaned);
+        out.remove(quote);
     }
 }
 
