@@ -179,9 +179,15 @@ pub fn document(
     w.finish()
 }
 
-/// Everything of a feed before its `VTIMEZONE`s: the only part that
-/// depends on whose feed it is rather than on the pairs it holds.
+/// Everything of a feed before its `VTIMEZONE`s.
 fn write_header(w: &mut Writer, name: &str) {
+    write_header_start(w);
+    write_calname(w, name);
+    write_header_end(w);
+}
+
+/// The header's lines before the name: the same in every feed.
+fn write_header_start(w: &mut Writer) {
     w.begin("VCALENDAR");
     w.raw(
         "PRODID",
@@ -194,9 +200,18 @@ fn write_header(w: &mut Writer, name: &str) {
     w.raw("VERSION", "2.0");
     w.raw("CALSCALE", "GREGORIAN");
     w.raw("METHOD", "PUBLISH");
-    let calname = format!("1:1s of {name}");
-    w.text("NAME", &calname);
-    w.text("X-WR-CALNAME", &calname);
+}
+
+/// The only lines of a feed that depend on whose it is.
+fn write_calname(w: &mut Writer, name: &str) {
+    // In parts rather than joined: this is written for every feed.
+    for property in ["NAME", "X-WR-CALNAME"] {
+        w.prop(property).text_parts(["1:1s of ", name]);
+    }
+}
+
+/// The header's lines after the name: the same in every feed.
+fn write_header_end(w: &mut Writer) {
     w.prop("REFRESH-INTERVAL")
         .param("VALUE", "DURATION")
         .value_raw(REFRESH);

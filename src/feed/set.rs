@@ -10,12 +10,15 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-use super::{write_header, write_zone, UnknownPerson, ZoneSpans};
+use super::{
+    write_calname, write_header_end, write_header_start, write_zone, UnknownPerson, ZoneSpans,
+};
 use crate::events::{pair_events, Organizer};
 use crate::ical::event::{write_series_cached, SeriesCache};
 use crate::ical::{utc_datetime, Writer};
@@ -29,7 +32,12 @@ use crate::series::History;
 /// from blocks rendered once, so serving one by address is cheap.
 #[derive(Debug, Clone)]
 pub struct FeedSet<'r> {
-    people: HashMap<String, Person<'r>>,
+    /// Everyone with a feed, found by lowercased address in `index`.
+    people: Vec<Person<'r>>,
+    index: HashMap<String, usize>,
+    /// The header lines before and after the name, the same in all feeds.
+    header_start: String,
+    header_end: String,
     /// The `VEVENT`s of every active pair, one pair after the other, in
     /// large chunks rather than one allocation per pair.
     chunks: Vec<String>,
@@ -101,7 +109,7 @@ impl<'r> FeedSet<'r> {
             pair_spans.push(first..spans.len());
         }
 
-        let mut people = index_people(roster);
+        let (mut people, index) = index_people(roster);
         let mut zones = Writer::new();
         let mut zone_blocks = Vec::new();
         // The window is the same for every feed of the pass, so a zone's
@@ -109,7 +117,7 @@ impl<'r> FeedSet<'r> {
         // `TZID` stands for the rules rests on a series' zone being looked
         // up by its name.
         let mut zone_index: HashMap<(&str, Date), usize> = HashMap::new();
-        for person in people.values_mut() {
+        for person in &mut people {
             let mut used = ZoneSpans::default();
             for &p in &person.pairs {
                 let range = pair_spans.get(p).cloned().unwrap_or_default();
@@ -129,8 +137,15 @@ impl<'r> FeedSet<'r> {
         }
 
         chunks.push(w.finish());
+        let mut header_start = Writer::new();
+        write_header_start(&mut header_start);
+        let mut header_end = Writer::new();
+        write_header_end(&mut header_end);
         FeedSet {
             people,
+            index,
+            header_start: header_start.finish(),
+            header_end: header_end.finish(),
             chunks,
             pairs,
             zones: zones.finish(),
@@ -149,8 +164,9 @@ impl<'r> FeedSet<'r> {
     /// caller serving many feeds reuses one buffer.
     pub fn write_to(&self, email: &str, out: &mut String) -> Result<(), UnknownPerson> {
         let person = self
-            .people
+            .index
             .get(&email.trim().to_ascii_lowercase())
+            .and_then(|&i| self.people.get(i))
             .ok_or_else(|| UnknownPerson(email.trim().to_string()))?;
         self.write_person(person, out);
         Ok(())
@@ -158,7 +174,7 @@ impl<'r> FeedSet<'r> {
 
     /// The addresses that have a feed, lowercased, in no particular order.
     pub fn emails(&self) -> impl Iterator<Item = &str> {
-        self.people.keys().map(String::as_str)
+        self.index.keys().map(String::as_str)
     }
 
     /// How many people have a feed.
@@ -187,7 +203,9 @@ impl<'r> FeedSet<'r> {
         out.clear();
         out.reserve(size + 1024);
         let mut w = Writer::from_buffer(std::mem::take(out));
-        write_header(&mut w, person.name);
+        w.push_lines(&self.header_start);
+        write_calname(&mut w, person.name);
+        w.push_lines(&self.header_end);
         for block in zones.chain(pairs) {
             w.push_lines(block);
         }
@@ -199,30 +217,50 @@ impl<'r> FeedSet<'r> {
 /// Everyone with a feed and their pairs (indices among the active pairs),
 /// found exactly as [`super::person_pairs`] finds them: a manager by their
 /// entry (the first, named as there), anyone else as the report of a pair.
-fn index_people(roster: &Roster) -> HashMap<String, Person<'_>> {
-    let mut people: HashMap<String, Person<'_>> = HashMap::new();
-    let person = |name| Person {
-        name,
-        pairs: Vec::new(),
-        zones: Vec::new(),
-    };
-    for m in &roster.managers {
-        people
-            .entry(m.person.key())
-            .or_insert_with(|| person(m.person.name.as_str()));
-    }
+/// Returns them with their index by lowercased address.
+fn index_people(roster: &Roster) -> (Vec<Person<'_>>, HashMap<String, usize>) {
+    let mut people = Vec::with_capacity(roster.managers.len() + roster.pairs.len());
+    let mut index: HashMap<String, usize> = HashMap::with_capacity(people.capacity());
+    let managers: Vec<usize> = roster
+        .managers
+        .iter()
+        .map(|m| add(&mut people, &mut index, m.person.key(), &m.person.name))
+        .collect();
     for (i, p) in roster.active_pairs().enumerate() {
-        if let Some(entry) = people.get_mut(&p.manager.key()) {
+        // Validation gives a pair the very entry of its manager; only if
+        // that did not hold would the address have to be looked up.
+        let manager = match roster.managers.get(p.manager_index) {
+            Some(m) if Arc::ptr_eq(&m.person, &p.manager) => managers.get(p.manager_index).copied(),
+            _ => index.get(&p.manager.key()).copied(),
+        };
+        if let Some(entry) = manager.and_then(|m| people.get_mut(m)) {
             entry.pairs.push(i);
         }
-        let entry = people
-            .entry(p.report.key())
-            .or_insert_with(|| person(p.report.name.as_str()));
+        let report = add(&mut people, &mut index, p.report.key(), &p.report.name);
         // Someone who reports to themselves is caught by validation; this
         // keeps a pair from appearing twice regardless.
-        if entry.pairs.last() != Some(&i) {
-            entry.pairs.push(i);
+        if let Some(entry) = people.get_mut(report) {
+            if entry.pairs.last() != Some(&i) {
+                entry.pairs.push(i);
+            }
         }
     }
-    people
+    (people, index)
+}
+
+/// The slot of `key`, added for `name` if it is new.
+fn add<'r>(
+    people: &mut Vec<Person<'r>>,
+    index: &mut HashMap<String, usize>,
+    key: String,
+    name: &'r str,
+) -> usize {
+    *index.entry(key).or_insert_with(|| {
+        people.push(Person {
+            name,
+            pairs: Vec::new(),
+            zones: Vec::new(),
+        });
+        people.len() - 1
+    })
 }

@@ -409,27 +409,31 @@ pub fn local_datetime(dt: DateTime) -> String {
 }
 
 /// Appends `YYYYMMDDTHHMMSS` without going through `format!`: feeds write
-/// several per event.
+/// several per event, so the digits are laid out in one array and pushed
+/// at once.
 fn push_datetime(out: &mut String, dt: DateTime) {
     let year = dt.year();
-    if (0..=9999).contains(&year) {
-        push_digits(out, u32::from(year.unsigned_abs()), 4);
-    } else {
+    if !(0..=9999).contains(&year) {
         out.push_str(&format!("{year:04}"));
     }
-    push_digits(out, u32::from(dt.month().unsigned_abs()), 2);
-    push_digits(out, u32::from(dt.day().unsigned_abs()), 2);
-    out.push('T');
-    push_digits(out, u32::from(dt.hour().unsigned_abs()), 2);
-    push_digits(out, u32::from(dt.minute().unsigned_abs()), 2);
-    push_digits(out, u32::from(dt.second().unsigned_abs()), 2);
-}
-
-fn push_digits(out: &mut String, value: u32, width: u32) {
-    for i in (0..width).rev() {
-        let d = value / 10u32.pow(i) % 10;
-        out.push(char::from(b'0' + d as u8));
+    let mut text = *b"0000MMDDTHHMMSS";
+    let fields = [
+        (0, 4, u32::from(year.unsigned_abs())),
+        (4, 2, u32::from(dt.month().unsigned_abs())),
+        (6, 2, u32::from(dt.day().unsigned_abs())),
+        (9, 2, u32::from(dt.hour().unsigned_abs())),
+        (11, 2, u32::from(dt.minute().unsigned_abs())),
+        (13, 2, u32::from(dt.second().unsigned_abs())),
+    ];
+    for (at, width, mut value) in fields {
+        for slot in text.iter_mut().skip(at).take(width).rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
     }
+    // Years outside 0..=9999 were written in full above.
+    let from = if (0..=9999).contains(&year) { 0 } else { 4 };
+    out.push_str(std::str::from_utf8(text.get(from..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// Formats a DATE, e.g. `20270105`.
