@@ -106,6 +106,33 @@ fn main() {
     let render = t1.elapsed();
     let cpu = thread_cpu_seconds().zip(cpu1).map(|(b, a)| b - a);
 
+    // Every core: pairs rendered in parts, documents copied out in parts.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let t2 = Instant::now();
+    let parallel_set = FeedSet::render_on(&roster, &history, window, org, now, threads);
+    let parallel_bytes: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = emails
+            .chunks(docs.div_ceil(threads).max(1))
+            .map(|part| {
+                let set = &parallel_set;
+                s.spawn(move || {
+                    let mut buf = String::new();
+                    let mut bytes = 0usize;
+                    for email in part {
+                        set.write_to(email, &mut buf).expect("indexed");
+                        bytes += buf.len();
+                        std::hint::black_box(&buf);
+                    }
+                    bytes
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+    });
+    let parallel = t2.elapsed();
+    assert_eq!(parallel_bytes, bytes);
+    drop(parallel_set);
+
     println!(
         "roster: {} pairs, built and validated in {:.2?}",
         roster.pairs.len(),
@@ -125,7 +152,13 @@ fn main() {
     if let Some(cpu) = cpu {
         println!("rust: {cpu:.2} s of CPU time on this thread");
     }
+    println!(
+        "rust, {threads} threads: {docs} documents in {:.3} s",
+        parallel.as_secs_f64()
+    );
     println!("rust_seconds={:.6}", render.as_secs_f64());
+    println!("rust_parallel_seconds={:.6}", parallel.as_secs_f64());
+    println!("rust_threads={threads}");
     println!("rust_docs={docs}");
 
     if let Some(dir) = sample_dir {

@@ -121,12 +121,15 @@ fn addresses(roster: &Roster) -> Vec<String> {
 
 fn assert_same(roster: &Roster, history: &History, window: Window, now: Timestamp) -> usize {
     let set = FeedSet::render(roster, history, window, ORG, now);
+    // Split over threads, pairs land in other parts and other chunks.
+    let split = FeedSet::render_on(roster, history, window, ORG, now, 3);
     let mut compared = 0;
     let mut buf = String::from("left over from an earlier feed\r\n");
     for email in addresses(roster) {
         let alone = feed::render(roster, history, &email, window, ORG, now);
         let batch = set.get(&email);
         assert_eq!(batch, alone, "{email} in {window:?}");
+        assert_eq!(split.get(&email), alone, "{email} rendered on 3 threads");
         let written = set.write_to(&email, &mut buf).map(|()| buf.clone());
         assert_eq!(written, alone, "{email} into a reused buffer");
         if alone.is_ok() {

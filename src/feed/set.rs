@@ -22,7 +22,7 @@ use super::{
 use crate::events::{pair_events, Organizer};
 use crate::ical::event::{write_series_cached, SeriesCache};
 use crate::ical::{utc_datetime, Writer};
-use crate::roster::Roster;
+use crate::roster::{Pair, Roster};
 use crate::schedule::Window;
 use crate::series::History;
 
@@ -81,32 +81,55 @@ impl<'r> FeedSet<'r> {
         organizer: Organizer<'_>,
         now: Timestamp,
     ) -> Self {
+        Self::render_on(roster, history, window, organizer, now, 1)
+    }
+
+    /// [`FeedSet::render`] with the pairs' events split over `threads`
+    /// scoped threads (0 counts as 1). The result is the same.
+    pub fn render_on(
+        roster: &'r Roster,
+        history: &History,
+        window: Window,
+        organizer: Organizer<'_>,
+        now: Timestamp,
+        threads: usize,
+    ) -> Self {
         let dtstamp = utc_datetime(now);
-        let mut cache = SeriesCache::new(&roster.bank);
+        let active: Vec<&Pair> = roster.active_pairs().collect();
+        let per_thread = active.len().div_ceil(threads.max(1)).max(1);
+        let render =
+            |part: &[&'r Pair]| render_blocks(roster, history, part, window, organizer, &dtstamp);
+        let parts: Vec<Blocks<'_>> = if threads <= 1 {
+            vec![render(&active)]
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = active
+                    .chunks(per_thread)
+                    .map(|part| s.spawn(move || render(part)))
+                    .collect();
+                handles
+                    .into_iter()
+                    // A panic in a part is the panic a single thread would
+                    // have had: raise it here.
+                    .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                    .collect()
+            })
+        };
+        // The parts' blocks, renumbered to follow one another.
         let mut chunks = Vec::new();
-        let mut w = Writer::with_capacity(CHUNK);
-        let mut pairs = Vec::new();
-        // Every pair's zones, flat, and per pair its range in there.
+        let mut pairs = Vec::with_capacity(active.len());
         let mut spans: Vec<Span<'_>> = Vec::new();
-        let mut pair_spans: Vec<Range<usize>> = Vec::new();
-        for pair in roster.active_pairs() {
-            let events = pair_events(roster, pair, history.of(pair), window);
-            if CHUNK.saturating_sub(w.as_str().len()) < PAIR_ROOM {
-                let full = std::mem::replace(&mut w, Writer::with_capacity(CHUNK));
-                chunks.push(full.finish());
-            }
-            let start = w.as_str().len();
-            for e in &events {
-                write_series_cached(&mut w, e, organizer, &dtstamp, &mut cache);
-            }
-            pairs.push((chunks.len(), start..w.as_str().len()));
-            let mut zones = ZoneSpans::default();
-            for e in &events {
-                zones.add_series(e, window);
-            }
-            let first = spans.len();
-            spans.extend(zones.iter());
-            pair_spans.push(first..spans.len());
+        let mut pair_spans: Vec<Range<usize>> = Vec::with_capacity(active.len());
+        for part in parts {
+            let (chunk0, span0) = (chunks.len(), spans.len());
+            pairs.extend(part.pairs.into_iter().map(|(c, r)| (c + chunk0, r)));
+            pair_spans.extend(
+                part.pair_spans
+                    .into_iter()
+                    .map(|r| r.start + span0..r.end + span0),
+            );
+            chunks.extend(part.chunks);
+            spans.extend(part.spans);
         }
 
         let (mut people, index) = index_people(roster);
@@ -136,7 +159,6 @@ impl<'r> FeedSet<'r> {
             }
         }
 
-        chunks.push(w.finish());
         let mut header_start = Writer::new();
         write_header_start(&mut header_start);
         let mut header_end = Writer::new();
@@ -163,10 +185,13 @@ impl<'r> FeedSet<'r> {
     /// Writes the feed of `email` into `out`, replacing what it held: a
     /// caller serving many feeds reuses one buffer.
     pub fn write_to(&self, email: &str, out: &mut String) -> Result<(), UnknownPerson> {
-        let person = self
-            .index
-            .get(&email.trim().to_ascii_lowercase())
-            .and_then(|&i| self.people.get(i))
+        // Addresses as `emails` gives them need no normalising copy.
+        let slot = match self.index.get(email) {
+            Some(&i) => Some(i),
+            None => self.index.get(&email.trim().to_ascii_lowercase()).copied(),
+        };
+        let person = slot
+            .and_then(|i| self.people.get(i))
             .ok_or_else(|| UnknownPerson(email.trim().to_string()))?;
         self.write_person(person, out);
         Ok(())
@@ -246,6 +271,55 @@ fn index_people(roster: &Roster) -> (Vec<Person<'_>>, HashMap<String, usize>) {
         }
     }
     (people, index)
+}
+
+/// The rendered `VEVENT`s and the zones of consecutive active pairs.
+struct Blocks<'a> {
+    chunks: Vec<String>,
+    /// Per pair: its chunk and its bytes there.
+    pairs: Vec<(usize, Range<usize>)>,
+    /// Every pair's zones, flat, and per pair its range in there.
+    spans: Vec<Span<'a>>,
+    pair_spans: Vec<Range<usize>>,
+}
+
+fn render_blocks<'a>(
+    roster: &'a Roster,
+    history: &'a History,
+    part: &[&'a Pair],
+    window: Window,
+    organizer: Organizer<'_>,
+    dtstamp: &str,
+) -> Blocks<'a> {
+    let mut cache = SeriesCache::new(&roster.bank);
+    let mut out = Blocks {
+        chunks: Vec::new(),
+        pairs: Vec::with_capacity(part.len()),
+        spans: Vec::new(),
+        pair_spans: Vec::with_capacity(part.len()),
+    };
+    let mut w = Writer::with_capacity(CHUNK);
+    for &pair in part {
+        let events = pair_events(roster, pair, history.of(pair), window);
+        if CHUNK.saturating_sub(w.as_str().len()) < PAIR_ROOM {
+            let full = std::mem::replace(&mut w, Writer::with_capacity(CHUNK));
+            out.chunks.push(full.finish());
+        }
+        let start = w.as_str().len();
+        for e in &events {
+            write_series_cached(&mut w, e, organizer, dtstamp, &mut cache);
+        }
+        out.pairs.push((out.chunks.len(), start..w.as_str().len()));
+        let mut zones = ZoneSpans::default();
+        for e in &events {
+            zones.add_series(e, window);
+        }
+        let first = out.spans.len();
+        out.spans.extend(zones.iter());
+        out.pair_spans.push(first..out.spans.len());
+    }
+    out.chunks.push(w.finish());
+    out
 }
 
 /// The slot of `key`, added for `name` if it is new.
