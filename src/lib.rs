@@ -18,7 +18,8 @@
 //! - [`check`]: the summary, warnings and fairness report of `touchbase check`.
 //! - [`events`]: the `VEVENT`s of a pair (masters, overrides) as data.
 //! - [`ical`]: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
-//! - [`feed`]: a person's feed document (`METHOD:PUBLISH`).
+//! - [`feed`]: a person's feed document (`METHOD:PUBLISH`), and everyone's
+//!   in one pass ([`feed::FeedSet`]).
 //!
 //! Around it, the effects:
 //!

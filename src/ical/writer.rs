@@ -32,6 +32,8 @@
 //! );
 //! ```
 
+use std::fmt::Write as _;
+
 use jiff::civil::{Date, DateTime};
 use jiff::tz::Offset;
 use jiff::Timestamp;
@@ -66,6 +68,22 @@ impl Writer {
         Writer {
             out: String::with_capacity(bytes),
         }
+    }
+
+    /// Continues the document in `out`, which must be empty or end with a
+    /// complete line: lets a caller render many documents into one reused
+    /// buffer instead of allocating each.
+    #[must_use]
+    pub fn from_buffer(out: String) -> Self {
+        Writer { out }
+    }
+
+    /// Appends `lines` as they are. They must be complete content lines
+    /// (CRLF-terminated, already folded) produced by another `Writer`:
+    /// folding depends only on the line itself, so lines rendered once can
+    /// be repeated byte for byte wherever they recur.
+    pub(crate) fn push_lines(&mut self, lines: &str) {
+        self.out.push_str(lines);
     }
 
     /// Writes `BEGIN:<component>`.
@@ -218,6 +236,29 @@ impl PropBuilder<'_> {
         });
     }
 
+    /// Writes the line with a value given in parts, written one after the
+    /// other as [`PropBuilder::value_raw`] writes one value: saves the
+    /// caller from allocating to join them.
+    pub fn value_raw_parts(self, parts: &[&str]) {
+        self.write(|out| {
+            for value in parts {
+                if value.bytes().any(needs_care) {
+                    out.extend(value.chars().filter(|&c| !is_dropped_control(c)));
+                } else {
+                    out.push_str(value);
+                }
+            }
+        });
+    }
+
+    /// Writes the line with an INTEGER value, e.g. `SEQUENCE:2`.
+    pub fn integer(self, value: i64) {
+        self.write(|out| {
+            // Writing to a String cannot fail.
+            let _ = write!(out, "{value}");
+        });
+    }
+
     /// Writes the line with a DATE-TIME in local form, e.g.
     /// `20270105T093000` (see [`local_datetime`]).
     pub fn local_datetime(self, dt: DateTime) {
@@ -323,17 +364,25 @@ fn push_param_value(out: &mut String, value: &str) {
         out.push_str(value);
         return;
     }
-    let cleaned: String = value
-        .chars()
-        .filter(|&c| !is_dropped_control(c))
-        .map(|c| if c == '"' { '\'' } else { c })
-        .collect();
-    if cleaned.contains([':', ';', ',']) {
-        out.push('"');
-        out.push_str(&cleaned);
+    // Cleaned in place behind an opening quote, which is taken back out
+    // if the cleaned value turns out not to need it: no allocation.
+    let quote = out.len();
+    out.push('"');
+    let body = out.len();
+    out.extend(value.chars().filter(|&c| !is_dropped_control(c)).map(|c| {
+        if c == '"' {
+            '\''
+        } else {
+            c
+        }
+    }));
+    if out
+        .get(body..)
+        .is_some_and(|cleaned| cleaned.contains([':', ';', ',']))
+    {
         out.push('"');
     } else {
-        out.push_str(&cleaned);
+        out.remove(quote);
     }
 }
 
@@ -360,27 +409,31 @@ pub fn local_datetime(dt: DateTime) -> String {
 }
 
 /// Appends `YYYYMMDDTHHMMSS` without going through `format!`: feeds write
-/// several per event.
+/// several per event, so the digits are laid out in one array and pushed
+/// at once.
 fn push_datetime(out: &mut String, dt: DateTime) {
     let year = dt.year();
-    if (0..=9999).contains(&year) {
-        push_digits(out, u32::from(year.unsigned_abs()), 4);
-    } else {
+    if !(0..=9999).contains(&year) {
         out.push_str(&format!("{year:04}"));
     }
-    push_digits(out, u32::from(dt.month().unsigned_abs()), 2);
-    push_digits(out, u32::from(dt.day().unsigned_abs()), 2);
-    out.push('T');
-    push_digits(out, u32::from(dt.hour().unsigned_abs()), 2);
-    push_digits(out, u32::from(dt.minute().unsigned_abs()), 2);
-    push_digits(out, u32::from(dt.second().unsigned_abs()), 2);
-}
-
-fn push_digits(out: &mut String, value: u32, width: u32) {
-    for i in (0..width).rev() {
-        let d = value / 10u32.pow(i) % 10;
-        out.push(char::from(b'0' + d as u8));
+    let mut text = *b"0000MMDDTHHMMSS";
+    let fields = [
+        (0, 4, u32::from(year.unsigned_abs())),
+        (4, 2, u32::from(dt.month().unsigned_abs())),
+        (6, 2, u32::from(dt.day().unsigned_abs())),
+        (9, 2, u32::from(dt.hour().unsigned_abs())),
+        (11, 2, u32::from(dt.minute().unsigned_abs())),
+        (13, 2, u32::from(dt.second().unsigned_abs())),
+    ];
+    for (at, width, mut value) in fields {
+        for slot in text.iter_mut().skip(at).take(width).rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
     }
+    // Years outside 0..=9999 were written in full above.
+    let from = if (0..=9999).contains(&year) { 0 } else { 4 };
+    out.push_str(std::str::from_utf8(text.get(from..).unwrap_or_default()).unwrap_or_default());
 }
 
 /// Formats a DATE, e.g. `20270105`.

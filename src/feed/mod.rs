@@ -5,6 +5,13 @@
 //! nowhere: their pairs are skipped, and asking for their feed fails
 //! exactly as asking for an address the roster does not know, so the
 //! answer never tells that someone opted out.
+//!
+//! [`render`] writes one person's feed; [`FeedSet`] renders everyone's in
+//! one pass, each pair's events once for the two feeds that hold them.
+
+mod set;
+
+pub use set::FeedSet;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -162,6 +169,25 @@ pub fn document(
     // About 1 KB per VEVENT and 1.5 KB for the header and a time zone.
     let vevents: usize = events.iter().map(|e| 1 + e.overrides.len()).sum();
     let mut w = Writer::with_capacity(1536 + 1024 * vevents);
+    write_header(&mut w, name);
+    write_zones(&mut w, events, window);
+    let dtstamp = utc_datetime(now);
+    for e in events {
+        write_series(&mut w, e, organizer, &dtstamp);
+    }
+    w.end("VCALENDAR");
+    w.finish()
+}
+
+/// Everything of a feed before its `VTIMEZONE`s.
+fn write_header(w: &mut Writer, name: &str) {
+    write_header_start(w);
+    write_calname(w, name);
+    write_header_end(w);
+}
+
+/// The header's lines before the name: the same in every feed.
+fn write_header_start(w: &mut Writer) {
     w.begin("VCALENDAR");
     w.raw(
         "PRODID",
@@ -174,46 +200,80 @@ pub fn document(
     w.raw("VERSION", "2.0");
     w.raw("CALSCALE", "GREGORIAN");
     w.raw("METHOD", "PUBLISH");
-    let calname = format!("1:1s of {name}");
-    w.text("NAME", &calname);
-    w.text("X-WR-CALNAME", &calname);
+}
+
+/// The only lines of a feed that depend on whose it is.
+fn write_calname(w: &mut Writer, name: &str) {
+    // In parts rather than joined: this is written for every feed.
+    for property in ["NAME", "X-WR-CALNAME"] {
+        w.prop(property).text_parts(["1:1s of ", name]);
+    }
+}
+
+/// The header's lines after the name: the same in every feed.
+fn write_header_end(w: &mut Writer) {
     w.prop("REFRESH-INTERVAL")
         .param("VALUE", "DURATION")
         .value_raw(REFRESH);
     w.raw("X-PUBLISHED-TTL", REFRESH);
-    write_zones(&mut w, events, window);
-    let dtstamp = utc_datetime(now);
-    for e in events {
-        write_series(&mut w, e, organizer, &dtstamp);
-    }
-    w.end("VCALENDAR");
-    w.finish()
 }
 
 /// One `VTIMEZONE` per zone used, exact from the earliest series start to
 /// a year past the window.
 pub(crate) fn write_zones(w: &mut Writer, events: &[SeriesEvents<'_>], window: Window) {
-    let mut zones: BTreeMap<&str, (&TimeZone, Date)> = BTreeMap::new();
+    let mut zones = ZoneSpans::default();
     for e in events {
-        let first = e.dtstart.date().min(window.from);
-        zones
-            .entry(e.series.timezone)
-            .and_modify(|(_, d)| *d = (*d).min(first))
-            .or_insert((e.series.tz, first));
+        zones.add_series(e, window);
     }
+    for (tzid, tz, first) in zones.iter() {
+        write_zone(w, tzid, tz, first, window);
+    }
+}
+
+/// The zones a set of series uses, each with the earliest date its
+/// `VTIMEZONE` must cover, by `TZID` (the order they are written in). The
+/// first series seen for a `TZID` supplies its rules.
+#[derive(Debug, Clone, Default)]
+struct ZoneSpans<'r>(BTreeMap<&'r str, (&'r TimeZone, Date)>);
+
+impl<'r> ZoneSpans<'r> {
+    fn add_series(&mut self, e: &SeriesEvents<'r>, window: Window) {
+        self.add(
+            e.series.timezone,
+            e.series.tz,
+            e.dtstart.date().min(window.from),
+        );
+    }
+
+    fn add(&mut self, tzid: &'r str, tz: &'r TimeZone, first: Date) {
+        self.0
+            .entry(tzid)
+            .and_modify(|(_, d)| *d = (*d).min(first))
+            .or_insert((tz, first));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'r str, &'r TimeZone, Date)> + '_ {
+        self.0
+            .iter()
+            .map(|(tzid, (tz, first))| (*tzid, *tz, *first))
+    }
+}
+
+/// The `VTIMEZONE` of `tz` from `first` to a year past the window. Its
+/// bytes depend only on these arguments, which is what lets a batch render
+/// it once and reuse it.
+fn write_zone(w: &mut Writer, tzid: &str, tz: &TimeZone, first: Date, window: Window) {
     let end = window
         .until
         .checked_add(ZONE_MARGIN_DAYS.days())
         .unwrap_or(Date::MAX);
-    for (tzid, (tz, first)) in zones {
-        // A day either side absorbs any offset between local dates and UTC.
-        let day = SignedDuration::from_hours(24);
-        let from = instant(tz, first);
-        let from = from.checked_sub(day).unwrap_or(from);
-        let until = instant(tz, end);
-        let until = until.checked_add(day).unwrap_or(until);
-        vtimezone(w, tzid, tz, from, until);
-    }
+    // A day either side absorbs any offset between local dates and UTC.
+    let day = SignedDuration::from_hours(24);
+    let from = instant(tz, first);
+    let from = from.checked_sub(day).unwrap_or(from);
+    let until = instant(tz, end);
+    let until = until.checked_add(day).unwrap_or(until);
+    vtimezone(w, tzid, tz, from, until);
 }
 
 fn instant(tz: &TimeZone, d: Date) -> Timestamp {
