@@ -188,18 +188,7 @@ fn write_header(w: &mut Writer, name: &str) {
 
 /// The header's lines before the name: the same in every feed.
 fn write_header_start(w: &mut Writer) {
-    w.begin("VCALENDAR");
-    w.raw(
-        "PRODID",
-        concat!(
-            "-//touchbase//touchbase ",
-            env!("CARGO_PKG_VERSION"),
-            "//EN"
-        ),
-    );
-    w.raw("VERSION", "2.0");
-    w.raw("CALSCALE", "GREGORIAN");
-    w.raw("METHOD", "PUBLISH");
+    crate::ical::begin_calendar(w, "PUBLISH");
 }
 
 /// The only lines of a feed that depend on whose it is.

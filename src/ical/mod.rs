@@ -20,3 +20,20 @@ pub use vtimezone::vtimezone;
 pub use writer::{
     date, escape_text, local_datetime, param_value, utc_datetime, utc_offset, PropBuilder, Writer,
 };
+
+/// Opens a `VCALENDAR` with touchbase's PRODID, VERSION, CALSCALE and
+/// `METHOD` (PUBLISH for feeds, REQUEST or CANCEL for invitations).
+pub fn begin_calendar(w: &mut Writer, method: &str) {
+    w.begin("VCALENDAR");
+    w.raw(
+        "PRODID",
+        concat!(
+            "-//touchbase//touchbase ",
+            env!("CARGO_PKG_VERSION"),
+            "//EN"
+        ),
+    );
+    w.raw("VERSION", "2.0");
+    w.raw("CALSCALE", "GREGORIAN");
+    w.raw("METHOD", method);
+}

@@ -34,18 +34,7 @@ pub struct Body {
 }
 
 fn begin(w: &mut Writer, method: Method) {
-    w.begin("VCALENDAR");
-    w.raw(
-        "PRODID",
-        concat!(
-            "-//touchbase//touchbase ",
-            env!("CARGO_PKG_VERSION"),
-            "//EN"
-        ),
-    );
-    w.raw("VERSION", "2.0");
-    w.raw("CALSCALE", "GREGORIAN");
-    w.raw("METHOD", method.as_str());
+    crate::ical::begin_calendar(w, method.as_str());
 }
 
 fn zones(w: &mut Writer, events: &SeriesEvents<'_>, around: DateTime) {
