@@ -321,3 +321,35 @@ fn message_ids_are_derived() {
         "DTSTAMP follows the clock"
     );
 }
+
+#[test]
+fn moving_start_after_meetings_were_held_keeps_the_past() {
+    let (_, snap) = step(BASE, Snapshot::default(), "2026-12-01T00:00:00Z");
+    let old_uid = snap.series[0].uid.clone();
+    // A break: the series resumes on 2 March instead of going on weekly.
+    let later = BASE.replace("start = \"2027-01-05\"", "start = \"2027-03-02\"");
+    let (out, _) = step(&later, snap, "2027-01-20T12:00:00Z");
+    let end = out
+        .messages
+        .iter()
+        .find(|m| m.kind == Kind::EndSeries)
+        .expect("old series ends");
+    assert_eq!(end.uid, old_uid);
+    assert!(end.ics.contains(";UNTIL=20270125T235959Z"), "{}", end.ics);
+    assert!(
+        end.ics
+            .contains("DTSTART;TZID=Europe/London:20270105T093000"),
+        "the past stays"
+    );
+    let new = out
+        .messages
+        .iter()
+        .find(|m| m.kind == Kind::NewSeries)
+        .expect("new series");
+    assert!(
+        new.ics
+            .contains("DTSTART;TZID=Europe/London:20270302T093000"),
+        "{}",
+        new.ics
+    );
+}
