@@ -49,6 +49,10 @@ struct Daemon {
 
 impl Daemon {
     fn start() -> Daemon {
+        Daemon::start_with(&[])
+    }
+
+    fn start_with(env: &[(&str, &str)]) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let config = format!(
@@ -67,6 +71,7 @@ impl Daemon {
             .arg(dir.path().join("touchbase.toml"))
             .env("NOTIFY_SOCKET", &sock)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .expect("start daemon");
@@ -345,6 +350,24 @@ fn mass_cancel_waits_for_sighup() {
     });
     let h = d.get("GET", "/healthz", &[]).2;
     assert!(h.contains("\"status\":\"ok\""), "{h}");
+    let (status, _, _) = d.stop();
+    assert!(status.success());
+}
+
+#[test]
+fn watchdog_pings_and_status_lines() {
+    // WatchdogSec=0.4s: pings every 0.2 s.
+    let d = Daemon::start_with(&[("WATCHDOG_USEC", "400000")]);
+    let t = Instant::now();
+    d.expect_notification("WATCHDOG=1");
+    d.expect_notification("WATCHDOG=1");
+    assert!(t.elapsed() < Duration::from_secs(5));
+    d.signal("HUP");
+    let ready = d.expect_notification("READY=1");
+    assert!(
+        ready.lines().any(|l| l.starts_with("STATUS=3 pairs, ")),
+        "{ready}"
+    );
     let (status, _, _) = d.stop();
     assert!(status.success());
 }
