@@ -208,7 +208,8 @@ fn write_header_end(w: &mut Writer) {
 }
 
 /// One `VTIMEZONE` per zone used, exact from the earliest series start to
-/// a year past the window.
+/// a year past the window with explicit transitions, and beyond through
+/// the zone's yearly rules (see [`crate::ical::vtimezone()`]).
 pub(crate) fn write_zones(w: &mut Writer, events: &[SeriesEvents<'_>], window: Window) {
     let mut zones = ZoneSpans::default();
     for e in events {

@@ -9,7 +9,9 @@
 //!   TEXT escaping and parameter quoting, plus the date, date-time and
 //!   UTC-offset formatters.
 //! - [`vtimezone`](mod@vtimezone): [`vtimezone()`], a `VTIMEZONE` generated
-//!   from the tz database's actual transitions, exact over a given window.
+//!   from the tz database's actual transitions, exact over a given window,
+//!   then the zone's yearly rules (or 10 more years of transitions) for
+//!   what open-ended series meet after it.
 //! - [`event`]: the `VEVENT`s of one series ([`crate::events::SeriesEvents`]).
 
 pub mod event;

@@ -2,22 +2,38 @@
 //!
 //! A calendar that uses `TZID=Europe/London` must carry a `VTIMEZONE` for it,
 //! and clients really use it: a stale or rule-based definition that
-//! disagrees with the tz database moves meetings by an hour. So instead of
-//! writing `RRULE`s that summarize a zone's current rules, [`vtimezone`]
-//! writes one `STANDARD` or `DAYLIGHT` sub-component per actual transition
-//! that jiff reports inside the window, plus one for the offset already in
-//! force when the window opens. The result is exact for every instant in the
-//! window, whatever the zone's history, at the cost of a few lines per year.
+//! disagrees with the tz database moves meetings by an hour. So
+//! [`vtimezone`] writes one `STANDARD` or `DAYLIGHT` sub-component per
+//! actual transition that jiff reports inside the window, plus one for the
+//! offset already in force when the window opens. The result is exact for
+//! every instant in the window, whatever the zone's history, at the cost of
+//! a few lines per year.
+//!
+//! Series are open-ended, though, and clients apply the definition to
+//! meetings long after the window, each getting the offset of the last
+//! observance before it. So the explicit transitions are followed by what
+//! holds after them: the zone's yearly pair of rules (`RRULE`s) when the tz
+//! database's transitions keep following it for 20 years (`rule.rs`), and
+//! otherwise explicit transitions for 10 more years.
 
 use jiff::civil::DateTime;
-use jiff::tz::{Offset, TimeZone};
+use jiff::tz::{Offset, TimeZone, TimeZoneTransition};
 use jiff::{SignedDuration, Timestamp};
 
 use super::writer::{local_datetime, utc_offset, Writer};
 
+mod rule;
+
+use rule::{yearly_pair, YearlyRule, YEARS_CHECKED};
+
 /// Onset used when the offset in force has no known start, e.g. for `UTC`.
 /// 1970 is what most published `VTIMEZONE`s use.
 const UNBOUNDED_ONSET: DateTime = DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+
+/// How many years past the window a zone whose transitions follow no
+/// yearly rule gets explicit ones: far enough for a series to have been
+/// renewed (and its zone rewritten) long before it runs out.
+const IRREGULAR_YEARS: i64 = 10;
 
 /// One `STANDARD` or `DAYLIGHT` sub-component.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +45,9 @@ struct Observance {
     offset_to: Offset,
     name: String,
     dst: bool,
+    /// The yearly rule that repeats this onset, for the observances that
+    /// stand for all transitions after the explicit ones.
+    rule: Option<YearlyRule>,
 }
 
 impl Observance {
@@ -42,6 +61,9 @@ impl Observance {
         if !self.name.is_empty() {
             w.text("TZNAME", &self.name);
         }
+        if let Some(rule) = &self.rule {
+            w.raw("RRULE", &rule.rrule());
+        }
         w.end(kind);
     }
 }
@@ -53,8 +75,13 @@ impl Observance {
 /// It holds one sub-component for the offset in force at `from` (dated at
 /// the transition that started it, or at 1970-01-01 when the zone never
 /// changes offset) and one per transition strictly after `from` and before
-/// `until`, in chronological order. The output depends only on the
-/// arguments.
+/// `until`, in chronological order. After those, for a zone that still
+/// changes offset: when the transitions from there on follow a yearly pair
+/// of rules (the nth or last weekday of a month, at a fixed local time) for
+/// 20 years, that pair as two sub-components with an `RRULE`, dated at the
+/// first two transitions after the explicit ones; otherwise one explicit
+/// sub-component per transition in the 10 years after `until`. The output
+/// depends only on the arguments.
 ///
 /// An empty or reversed window still yields a valid component describing
 /// the offset at `from`.
@@ -103,23 +130,74 @@ fn observances(tz: &TimeZone, from: Timestamp, until: Timestamp) -> Vec<Observan
         offset_to: offset_now,
         name: in_force.abbreviation().to_owned(),
         dst: in_force.dst().is_dst(),
+        rule: None,
     });
 
-    for transition in tz.following(from) {
-        let at = transition.timestamp();
-        if at >= until {
+    let mut following = tz
+        .following(from)
+        .map(|transition| observance(tz, &transition))
+        .peekable();
+    while let Some((_, o)) = following.next_if(|(at, _)| *at < until) {
+        out.push(o);
+    }
+
+    // After the window: enough transitions to check a rule, and all those
+    // the fallback would write (366-day years, so never short of
+    // IRREGULAR_YEARS calendar years).
+    let horizon = until
+        .checked_add(SignedDuration::from_hours(IRREGULAR_YEARS * 24 * 366))
+        .unwrap_or(Timestamp::MAX);
+    let mut next: Vec<(Timestamp, Observance)> = Vec::new();
+    for (at, o) in following {
+        if next.len() >= 2 * YEARS_CHECKED && at >= horizon {
             break;
         }
-        let before = offset_before(tz, at);
-        out.push(Observance {
-            dtstart: before.to_datetime(at),
-            offset_from: before,
-            offset_to: transition.offset(),
-            name: transition.abbreviation().to_owned(),
-            dst: transition.dst().is_dst(),
-        });
+        // Some TZif files mark the end of 32-bit time (2038-01-19) with a
+        // transition that changes nothing; it would break every rule, and
+        // clients need no observance for it.
+        let previous = next.last().map(|(_, p)| p).or(out.last());
+        if previous.is_some_and(|p| changes_nothing(p, &o)) {
+            continue;
+        }
+        next.push((at, o));
+    }
+    let (ats, next): (Vec<Timestamp>, Vec<Observance>) = next.into_iter().unzip();
+    match yearly_pair(&next) {
+        Some(rules) => out.extend(next.into_iter().zip(rules).map(|(o, rule)| Observance {
+            rule: Some(rule),
+            ..o
+        })),
+        None => out.extend(
+            next.into_iter()
+                .zip(ats)
+                .take_while(|(_, at)| *at < horizon)
+                .map(|(o, _)| o),
+        ),
     }
     out
+}
+
+/// Whether `o`, following `previous`, keeps everything as it was.
+fn changes_nothing(previous: &Observance, o: &Observance) -> bool {
+    o.offset_from == previous.offset_to
+        && o.offset_to == previous.offset_to
+        && o.name == previous.name
+        && o.dst == previous.dst
+}
+
+/// The observance `transition` starts, with its instant.
+fn observance(tz: &TimeZone, transition: &TimeZoneTransition) -> (Timestamp, Observance) {
+    let at = transition.timestamp();
+    let before = offset_before(tz, at);
+    let o = Observance {
+        dtstart: before.to_datetime(at),
+        offset_from: before,
+        offset_to: transition.offset(),
+        name: transition.abbreviation().to_owned(),
+        dst: transition.dst().is_dst(),
+        rule: None,
+    };
+    (at, o)
 }
 
 /// The offset in force just before the instant `at`.
@@ -154,6 +232,7 @@ mod tests {
         from: String,
         to: String,
         name: Option<String>,
+        rrule: Option<String>,
     }
 
     impl Parsed {
@@ -164,17 +243,84 @@ mod tests {
                 from: from.to_owned(),
                 to: to.to_owned(),
                 name: Some(name.to_owned()),
+                rrule: None,
             }
+        }
+
+        fn yearly(mut self, rrule: &str) -> Self {
+            self.rrule = Some(rrule.to_owned());
+            self
+        }
+
+        fn local_start(&self) -> DateTime {
+            jiff::fmt::strtime::parse("%Y%m%dT%H%M%S", &self.dtstart)
+                .unwrap()
+                .to_datetime()
+                .unwrap()
         }
 
         /// The UTC instant of the onset: DTSTART read in TZOFFSETFROM.
         fn onset(&self) -> Timestamp {
-            let dt: DateTime = jiff::fmt::strtime::parse("%Y%m%dT%H%M%S", &self.dtstart)
+            parse_offset(&self.from)
+                .to_timestamp(self.local_start())
                 .unwrap()
-                .to_datetime()
-                .unwrap();
-            parse_offset(&self.from).to_timestamp(dt).unwrap()
         }
+
+        /// Every onset up to `until`: the one of DTSTART, and for a yearly
+        /// observance those its RRULE adds, each read in TZOFFSETFROM.
+        fn onsets(&self, until: Timestamp) -> Vec<Timestamp> {
+            let Some(rrule) = &self.rrule else {
+                return vec![self.onset()];
+            };
+            let (month, week, weekday) = parse_yearly(rrule);
+            let start = self.local_start();
+            let mut out = Vec::new();
+            for year in start.year().. {
+                let day = jiff::civil::date(year, month, 1)
+                    .nth_weekday_of_month(week, weekday)
+                    .unwrap();
+                let onset = parse_offset(&self.from)
+                    .to_timestamp(day.to_datetime(start.time()))
+                    .unwrap();
+                if out.is_empty() {
+                    // RFC 5545: DTSTART is the first instance of the rule.
+                    assert_eq!(onset, self.onset(), "DTSTART off its rule: {self:?}");
+                }
+                if onset >= until {
+                    break;
+                }
+                out.push(onset);
+            }
+            out
+        }
+    }
+
+    /// `FREQ=YEARLY;BYMONTH=m;BYDAY=nWD` with n in 1..=4 or -1: the only
+    /// RRULE a VTIMEZONE of ours may hold.
+    fn parse_yearly(rrule: &str) -> (i8, i8, jiff::civil::Weekday) {
+        use jiff::civil::Weekday;
+        let parts: Vec<&str> = rrule.split(';').collect();
+        let [freq, month, day] = parts[..] else {
+            panic!("unexpected RRULE {rrule:?}");
+        };
+        assert_eq!(freq, "FREQ=YEARLY", "{rrule}");
+        let month: i8 = month.strip_prefix("BYMONTH=").unwrap().parse().unwrap();
+        assert!((1..=12).contains(&month), "{rrule}");
+        let day = day.strip_prefix("BYDAY=").unwrap();
+        let (week, weekday) = day.split_at(day.len() - 2);
+        let week: i8 = week.parse().unwrap();
+        assert!((1..=4).contains(&week) || week == -1, "{rrule}");
+        let weekday = match weekday {
+            "MO" => Weekday::Monday,
+            "TU" => Weekday::Tuesday,
+            "WE" => Weekday::Wednesday,
+            "TH" => Weekday::Thursday,
+            "FR" => Weekday::Friday,
+            "SA" => Weekday::Saturday,
+            "SU" => Weekday::Sunday,
+            _ => panic!("bad weekday in {rrule:?}"),
+        };
+        (month, week, weekday)
     }
 
     fn parse_offset(s: &str) -> Offset {
@@ -220,6 +366,7 @@ mod tests {
                         from: String::new(),
                         to: String::new(),
                         name: None,
+                        rrule: None,
                     });
                 }
                 ("END", Some(p)) => {
@@ -231,6 +378,11 @@ mod tests {
                 ("DTSTART", Some(p)) => p.dtstart = value.to_owned(),
                 ("TZOFFSETFROM", Some(p)) => p.from = value.to_owned(),
                 ("TZOFFSETTO", Some(p)) => p.to = value.to_owned(),
+                ("RRULE", Some(p)) => {
+                    assert!(p.rrule.is_none(), "two RRULEs");
+                    parse_yearly(value);
+                    p.rrule = Some(value.to_owned());
+                }
                 ("TZNAME", Some(p)) => {
                     assert!(!value.is_empty());
                     p.name = Some(value.to_owned());
@@ -242,57 +394,91 @@ mod tests {
         (tzid.unwrap(), out)
     }
 
-    /// The offset a client would derive from the VTIMEZONE at `t`: that of
-    /// the last observance whose onset is not after `t`. `onsets` pairs each
-    /// observance's onset with its TZOFFSETTO.
-    fn implied_offset(onsets: &[(Timestamp, Offset)], t: Timestamp) -> Offset {
-        onsets
-            .iter()
-            .rev()
-            .find(|(onset, _)| *onset <= t)
-            .unwrap_or_else(|| panic!("no observance in force at {t}"))
-            .1
+    /// Checks hour by hour (and at every onset and just before it) that
+    /// the generated VTIMEZONE agrees with the tz database on `[from, until)`
+    /// and for the 10 years after it, which holds for every zone (a zone
+    /// without a yearly rule has explicit transitions that long).
+    fn assert_exact(name: &str, from: Timestamp, until: Timestamp) -> Vec<Parsed> {
+        assert_exact_for(name, from, until, 10)
     }
 
-    /// Checks hour by hour (and at every transition and just before it)
-    /// that the generated VTIMEZONE agrees with the tz database on
-    /// `[from, until)`.
-    fn assert_exact(name: &str, from: Timestamp, until: Timestamp) -> Vec<Parsed> {
+    /// [`assert_exact`] up to `years` (of 365 days) past `until`.
+    fn assert_exact_for(name: &str, from: Timestamp, until: Timestamp, years: i64) -> Vec<Parsed> {
         let tz = zone(name);
         let doc = render(name, &tz, from, until);
         let (tzid, obs) = parse(&doc);
         assert_eq!(tzid, name);
-        let onsets: Vec<(Timestamp, Offset)> = obs
+        let end = until
+            .checked_add(SignedDuration::from_hours(years * 365 * 24))
+            .unwrap();
+
+        // Explicit observances come first, in order; the yearly ones (a
+        // pair, or none) all start after the last explicit one, so that
+        // no two observances ever claim the same instant.
+        let explicit = obs.iter().take_while(|o| o.rrule.is_none()).count();
+        let yearly = &obs[explicit..];
+        assert!(yearly.iter().all(|o| o.rrule.is_some()), "{obs:?}");
+        assert!(yearly.is_empty() || yearly.len() == 2, "{obs:?}");
+        if let [a, b] = yearly {
+            assert_ne!(a.kind, b.kind, "{obs:?}");
+            assert_eq!(
+                (a.to.as_str(), b.to.as_str()),
+                (b.from.as_str(), a.from.as_str())
+            );
+        }
+        let last_explicit = obs[explicit - 1].onset();
+        assert!(yearly.iter().all(|o| o.onset() > last_explicit), "{obs:?}");
+        assert!(
+            obs[..explicit]
+                .windows(2)
+                .all(|w| w[0].onset() < w[1].onset()),
+            "onsets not sorted"
+        );
+
+        // Each onset with its TZOFFSETFROM and TZOFFSETTO.
+        let mut onsets: Vec<(Timestamp, Offset, Offset)> = obs
             .iter()
-            .map(|o| (o.onset(), parse_offset(&o.to)))
+            .flat_map(|o| {
+                let (from, to) = (parse_offset(&o.from), parse_offset(&o.to));
+                o.onsets(end).into_iter().map(move |t| (t, from, to))
+            })
             .collect();
+        onsets.sort_by_key(|o| o.0);
         assert!(
             onsets.windows(2).all(|w| w[0].0 < w[1].0),
-            "onsets not sorted"
+            "two observances at one instant"
         );
         assert!(onsets[0].0 <= from);
 
+        // Clients take the offset of the last onset not after `t`.
+        let mut current = 0;
         let mut t = from;
-        while t < until {
-            assert_eq!(implied_offset(&onsets, t), tz.to_offset(t), "{name} at {t}");
+        while t < end {
+            while onsets.get(current + 1).is_some_and(|o| o.0 <= t) {
+                current += 1;
+            }
+            assert_eq!(onsets[current].2, tz.to_offset(t), "{name} at {t}");
             t = t.checked_add(SignedDuration::from_hours(1)).unwrap();
         }
-        for (onset, _) in &onsets[1..] {
-            let before = onset.checked_sub(SignedDuration::from_secs(1)).unwrap();
-            for t in [before, *onset] {
-                if from <= t && t < until {
-                    assert_eq!(implied_offset(&onsets, t), tz.to_offset(t), "{name} at {t}");
-                }
+        for (i, &(onset, offset_from, offset_to)) in onsets.iter().enumerate() {
+            // Every onset must chain: its TZOFFSETFROM is the offset really
+            // in force just before it (and the one before it in the
+            // definition, so nothing is missing in between).
+            let before = onset.checked_sub(SignedDuration::from_nanos(1)).unwrap();
+            assert_eq!(offset_from, tz.to_offset(before), "{name} at {onset}");
+            if i > 0 {
+                assert_eq!(offset_from, onsets[i - 1].2, "{name} at {onset}");
+            }
+            if onset < end {
+                assert_eq!(offset_to, tz.to_offset(onset), "{name} at {onset}");
             }
         }
-        for o in &obs {
-            // Every sub-component must chain: its TZOFFSETFROM is the offset
-            // really in force just before its onset.
-            let at = o.onset();
-            let before = at.checked_sub(SignedDuration::from_nanos(1)).unwrap();
-            assert_eq!(parse_offset(&o.from), tz.to_offset(before), "{name} {o:?}");
-        }
         obs
+    }
+
+    /// How many observances are explicit ones (without an RRULE).
+    fn explicit(obs: &[Parsed]) -> usize {
+        obs.iter().filter(|o| o.rrule.is_none()).count()
     }
 
     const YEAR_2027: (&str, &str) = ("2027-01-01T00:00:00Z", "2028-01-01T00:00:00Z");
@@ -309,6 +495,10 @@ mod tests {
                 Parsed::new("STANDARD", "20261101T020000", "-0400", "-0500", "EST"),
                 Parsed::new("DAYLIGHT", "20270314T020000", "-0500", "-0400", "EDT"),
                 Parsed::new("STANDARD", "20271107T020000", "-0400", "-0500", "EST"),
+                Parsed::new("DAYLIGHT", "20280312T020000", "-0500", "-0400", "EDT")
+                    .yearly("FREQ=YEARLY;BYMONTH=3;BYDAY=2SU"),
+                Parsed::new("STANDARD", "20281105T020000", "-0400", "-0500", "EST")
+                    .yearly("FREQ=YEARLY;BYMONTH=11;BYDAY=1SU"),
             ]
         );
     }
@@ -321,6 +511,11 @@ mod tests {
                 Parsed::new("STANDARD", "20261025T020000", "+0100", "+0000", "GMT"),
                 Parsed::new("DAYLIGHT", "20270328T010000", "+0000", "+0100", "BST"),
                 Parsed::new("STANDARD", "20271031T020000", "+0100", "+0000", "GMT"),
+                // Last Sundays, at 01:00 UTC.
+                Parsed::new("DAYLIGHT", "20280326T010000", "+0000", "+0100", "BST")
+                    .yearly("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU"),
+                Parsed::new("STANDARD", "20281029T020000", "+0100", "+0000", "GMT")
+                    .yearly("FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU"),
             ]
         );
     }
@@ -333,6 +528,11 @@ mod tests {
                 Parsed::new("DAYLIGHT", "20261004T020000", "+1000", "+1100", "AEDT"),
                 Parsed::new("STANDARD", "20270404T030000", "+1100", "+1000", "AEST"),
                 Parsed::new("DAYLIGHT", "20271003T020000", "+1000", "+1100", "AEDT"),
+                // The rules follow the window: STANDARD comes first here.
+                Parsed::new("STANDARD", "20280402T030000", "+1100", "+1000", "AEST")
+                    .yearly("FREQ=YEARLY;BYMONTH=4;BYDAY=1SU"),
+                Parsed::new("DAYLIGHT", "20281001T020000", "+1000", "+1100", "AEDT")
+                    .yearly("FREQ=YEARLY;BYMONTH=10;BYDAY=1SU"),
             ]
         );
     }
@@ -421,6 +621,171 @@ mod tests {
         }
     }
 
+    /// The yearly observances of `obs`: (kind, TZOFFSETFROM, TZOFFSETTO,
+    /// RRULE), sorted, so windows that end at either season compare alike.
+    fn rules(obs: &[Parsed]) -> Vec<(&str, &str, &str, &str)> {
+        let mut out: Vec<_> = obs
+            .iter()
+            .filter_map(|o| {
+                let rrule = o.rrule.as_deref()?;
+                Some((o.kind.as_str(), o.from.as_str(), o.to.as_str(), rrule))
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Series are open-ended, so the definition must agree with the tz
+    /// database long after the window: hour by hour for 15 years past it,
+    /// through rules that start right after the explicit transitions.
+    #[test]
+    fn rules_hold_fifteen_years_past_the_window() {
+        type Rule = (&'static str, &'static str, &'static str, &'static str);
+        let cases: [(&str, &[Rule]); 6] = [
+            (
+                "America/New_York",
+                &[
+                    (
+                        "DAYLIGHT",
+                        "-0500",
+                        "-0400",
+                        "FREQ=YEARLY;BYMONTH=3;BYDAY=2SU",
+                    ),
+                    (
+                        "STANDARD",
+                        "-0400",
+                        "-0500",
+                        "FREQ=YEARLY;BYMONTH=11;BYDAY=1SU",
+                    ),
+                ],
+            ),
+            (
+                "Europe/London",
+                &[
+                    (
+                        "DAYLIGHT",
+                        "+0000",
+                        "+0100",
+                        "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
+                    ),
+                    (
+                        "STANDARD",
+                        "+0100",
+                        "+0000",
+                        "FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
+                    ),
+                ],
+            ),
+            (
+                "Australia/Sydney",
+                &[
+                    (
+                        "DAYLIGHT",
+                        "+1000",
+                        "+1100",
+                        "FREQ=YEARLY;BYMONTH=10;BYDAY=1SU",
+                    ),
+                    (
+                        "STANDARD",
+                        "+1100",
+                        "+1000",
+                        "FREQ=YEARLY;BYMONTH=4;BYDAY=1SU",
+                    ),
+                ],
+            ),
+            (
+                // Half an hour of daylight saving.
+                "Australia/Lord_Howe",
+                &[
+                    (
+                        "DAYLIGHT",
+                        "+1030",
+                        "+1100",
+                        "FREQ=YEARLY;BYMONTH=10;BYDAY=1SU",
+                    ),
+                    (
+                        "STANDARD",
+                        "+1100",
+                        "+1030",
+                        "FREQ=YEARLY;BYMONTH=4;BYDAY=1SU",
+                    ),
+                ],
+            ),
+            ("Asia/Kolkata", &[]),
+            ("UTC", &[]),
+        ];
+        let windows = [
+            YEAR_2027,
+            // Ends in the northern summer: the other rule comes first.
+            ("2026-05-15T00:00:00Z", "2026-08-01T00:00:00Z"),
+            // Ends exactly at a transition (New York's, 2028-03-12).
+            ("2027-06-01T00:00:00Z", "2028-03-12T07:00:00Z"),
+        ];
+        for (name, want) in cases {
+            for (from, until) in windows {
+                let obs = assert_exact_for(name, ts(from), ts(until), 15);
+                assert_eq!(rules(&obs), want, "{name} {from}..{until}");
+                if want.is_empty() {
+                    // Without DST, the output is what it always was.
+                    assert_eq!(obs.len(), 1, "{name}: {obs:?}");
+                    assert_eq!(obs[0].kind, "STANDARD");
+                }
+            }
+        }
+    }
+
+    /// A zone whose transitions follow no yearly weekday rule gets no
+    /// RRULE but explicit transitions for 10 years past the window.
+    /// Morocco suspends its +01 for Ramadan, which moves through the
+    /// Gregorian year, and the tz database lists those dates explicitly.
+    #[test]
+    fn irregular_zone_gets_ten_years_of_transitions() {
+        let name = "Africa/Casablanca";
+        let (from, until) = (ts(YEAR_2027.0), ts(YEAR_2027.1));
+        let tz = zone(name);
+        // What makes it irregular, as the tz database has it: the offset
+        // changes twice a year on dates that drift by about 11 days a year.
+        let ramadan: Vec<Timestamp> = tz.following(until).map(|t| t.timestamp()).take(6).collect();
+        assert_eq!(ramadan.len(), 6);
+        let drift = ramadan[0].duration_until(ramadan[2]).as_hours() / 24;
+        assert!((340..360).contains(&drift), "{ramadan:?}");
+
+        let obs = assert_exact_for(name, from, until, 10);
+        assert!(obs.iter().all(|o| o.rrule.is_none()), "{obs:?}");
+        let ten_years = until
+            .checked_add(SignedDuration::from_hours(10 * 366 * 24))
+            .unwrap();
+        let later: Vec<Timestamp> = obs
+            .iter()
+            .map(Parsed::onset)
+            .filter(|t| *t >= until)
+            .collect();
+        // Every transition of the 10 years is there, and none after them.
+        let expected: Vec<Timestamp> = tz
+            .following(until)
+            .map(|t| t.timestamp())
+            .take_while(|t| *t < ten_years)
+            .collect();
+        assert_eq!(later, expected);
+        assert!(later.len() >= 18, "{later:?}");
+        assert!(
+            later[later.len() - 1] > ts("2037-01-01T00:00:00Z"),
+            "{later:?}"
+        );
+    }
+
+    /// Zones whose rules jiff reports but no `BYDAY=nWD` expresses stay
+    /// explicit too: Chile's first Sunday on or after the 2nd, Israel's
+    /// Friday on or after the 23rd.
+    #[test]
+    fn other_irregular_rules_stay_explicit() {
+        for name in ["America/Santiago", "Asia/Jerusalem"] {
+            let obs = assert_exact_for(name, ts(YEAR_2027.0), ts(YEAR_2027.1), 10);
+            assert!(obs.iter().all(|o| o.rrule.is_none()), "{name}: {obs:?}");
+            assert!(obs.len() > 20, "{name}: {obs:?}");
+        }
+    }
+
     #[test]
     fn historical_offsets_with_seconds() {
         // Monrovia kept -00:44:30 until 1972; New York used LMT until 1883.
@@ -456,27 +821,29 @@ mod tests {
         let (_, obs) = parse(&render("NY", &tz, dst_start, ts("2027-06-01T00:00:00Z")));
         assert_eq!(
             obs,
-            [Parsed::new(
-                "DAYLIGHT",
-                "20270314T020000",
-                "-0500",
-                "-0400",
-                "EDT"
-            )]
+            [
+                Parsed::new("DAYLIGHT", "20270314T020000", "-0500", "-0400", "EDT"),
+                Parsed::new("STANDARD", "20271107T020000", "-0400", "-0500", "EST")
+                    .yearly("FREQ=YEARLY;BYMONTH=11;BYDAY=1SU"),
+                Parsed::new("DAYLIGHT", "20280312T020000", "-0500", "-0400", "EDT")
+                    .yearly("FREQ=YEARLY;BYMONTH=3;BYDAY=2SU"),
+            ]
         );
         assert_exact("America/New_York", dst_start, ts("2027-06-01T00:00:00Z"));
 
         // A transition exactly at `until` is outside the window.
         let (_, obs) = parse(&render("NY", &tz, ts("2027-01-01T00:00:00Z"), dst_start));
-        assert_eq!(obs.len(), 1);
+        assert_eq!(explicit(&obs), 1);
         assert_eq!(obs[0].to, "-0500");
+        // ... and the first the rules date from.
+        assert_eq!(obs[1].dtstart, "20270314T020000");
 
         // One nanosecond before `from` and a sub-second `from`.
         let from = dst_start
             .checked_sub(SignedDuration::from_nanos(1))
             .unwrap();
         let (_, obs) = parse(&render("NY", &tz, from, ts("2027-06-01T00:00:00Z")));
-        assert_eq!(obs.len(), 2);
+        assert_eq!(explicit(&obs), 2);
         assert_eq!(obs[0].to, "-0500");
         assert_exact("America/New_York", from, ts("2027-06-01T00:00:00Z"));
     }
@@ -493,7 +860,7 @@ mod tests {
             (Timestamp::MAX, Timestamp::MIN),
         ] {
             let (_, obs) = parse(&render("Europe/London", &tz, from, until));
-            assert_eq!(obs.len(), 1);
+            assert_eq!(explicit(&obs), 1, "{obs:?}");
         }
         // The whole range: every transition jiff knows, all the way to 9999.
         let doc = render("Europe/London", &tz, Timestamp::MIN, Timestamp::MAX);
@@ -537,6 +904,20 @@ DTSTART:20271107T020000\r\n\
 TZOFFSETFROM:-0400\r\n\
 TZOFFSETTO:-0500\r\n\
 TZNAME:EST\r\n\
+END:STANDARD\r\n\
+BEGIN:DAYLIGHT\r\n\
+DTSTART:20280312T020000\r\n\
+TZOFFSETFROM:-0500\r\n\
+TZOFFSETTO:-0400\r\n\
+TZNAME:EDT\r\n\
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\r\n\
+END:DAYLIGHT\r\n\
+BEGIN:STANDARD\r\n\
+DTSTART:20281105T020000\r\n\
+TZOFFSETFROM:-0400\r\n\
+TZOFFSETTO:-0500\r\n\
+TZNAME:EST\r\n\
+RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\r\n\
 END:STANDARD\r\n\
 END:VTIMEZONE\r\n";
         assert_eq!(doc, expected);
