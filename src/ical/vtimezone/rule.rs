@@ -52,15 +52,7 @@ impl YearlyRule {
 
     /// The value of the `RRULE` property.
     pub(super) fn rrule(&self) -> String {
-        let day = match self.weekday {
-            Weekday::Monday => "MO",
-            Weekday::Tuesday => "TU",
-            Weekday::Wednesday => "WE",
-            Weekday::Thursday => "TH",
-            Weekday::Friday => "FR",
-            Weekday::Saturday => "SA",
-            Weekday::Sunday => "SU",
-        };
+        let day = crate::cadence::ical_weekday(self.weekday);
         format!(
             "FREQ=YEARLY;BYMONTH={};BYDAY={}{day}",
             self.month, self.week
