@@ -44,7 +44,14 @@ pub fn drain(
         if batch.is_empty() {
             break;
         }
-        let round = send_batch(ledger, sender, from, connections.max(1), batch, now, stop)?;
+        // No more threads than messages, nor than the transport gains from:
+        // each thread is a connection for SMTP, but files and sendmail gain
+        // nothing from many, and every thread leaves a malloc arena behind.
+        let threads = connections
+            .min(sender.parallelism())
+            .min(batch.len())
+            .max(1);
+        let round = send_batch(ledger, sender, from, threads, batch, now, stop)?;
         total.sent += round.sent;
         total.deferred += round.deferred;
         total.failed += round.failed;

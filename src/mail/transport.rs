@@ -70,6 +70,15 @@ impl Sender {
         }
     }
 
+    /// How many sessions at once are worth having.
+    pub fn parallelism(&self) -> usize {
+        match self {
+            Sender::Smtp(_) => usize::MAX,
+            Sender::Sendmail(_) => 2,
+            Sender::File(_) => 1,
+        }
+    }
+
     /// A session: what one sending thread delivers through.
     pub fn session(&self) -> Result<Session<'_>, SendError> {
         Ok(match self {
