@@ -80,8 +80,10 @@ pub fn reconcile(
 ) -> Result<(Outcome, usize), ServiceError> {
     let snapshot = ledger.snapshot()?;
     let outcome = reconcile::reconcile(roster, &snapshot, settings(config), now);
-    let mut messages = Vec::with_capacity(outcome.messages.len());
-    for m in &outcome.messages {
+    // Each MIME message is built as it is stored, so that a reconcile that
+    // sends thousands never holds every body at once (memory a long-running
+    // daemon would otherwise keep).
+    let messages = outcome.messages.iter().map(|m| {
         let body = message::build(&Invitation {
             from_name: config.mail.from_name.clone(),
             from_email: config.mail.from_email.clone(),
@@ -95,7 +97,7 @@ pub fn reconcile(
             message_id: m.message_id.clone(),
             date: now.as_second(),
         })?;
-        messages.push(NewMessage {
+        Ok::<_, ServiceError>(NewMessage {
             message_id: m.message_id.clone(),
             uid: m.uid.clone(),
             recurrence_id: m.recurrence_id.clone(),
@@ -105,14 +107,14 @@ pub fn reconcile(
             subject: m.body.subject.clone(),
             content_hash: m.content_hash.clone(),
             body,
-        });
-    }
-    let queued = ledger.apply(
+        })
+    });
+    let queued = ledger.apply_stream(
         &outcome.series,
         &outcome.occurrences,
-        &messages,
+        messages,
         now.as_second(),
-    )?;
+    )??;
     Ok((outcome, queued))
 }
 

@@ -335,6 +335,27 @@ impl Ledger {
         messages: &[NewMessage],
         now: i64,
     ) -> Result<usize, LedgerError> {
+        let ok = messages
+            .iter()
+            .cloned()
+            .map(Ok::<_, std::convert::Infallible>);
+        match self.apply_stream(series, occurrences, ok, now)? {
+            Ok(n) => Ok(n),
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Ledger::apply`] with messages made one at a time as they are
+    /// stored, so a large reconcile never holds every message body at once.
+    /// The first `Err` a message yields rolls the whole transaction back and
+    /// is returned inside `Ok`.
+    pub fn apply_stream<E>(
+        &mut self,
+        series: &[SeriesRow],
+        occurrences: &[OccurrenceRow],
+        messages: impl IntoIterator<Item = Result<NewMessage, E>>,
+        now: i64,
+    ) -> Result<Result<usize, E>, LedgerError> {
         let path = self.path.clone();
         let err = |source| LedgerError::Sqlite {
             path: path.clone(),
@@ -396,9 +417,13 @@ impl Ledger {
                     .map_err(err)?;
             }
         }
-        let queued = outbox::enqueue(&tx, messages, now).map_err(err)?;
+        let queued = match outbox::enqueue(&tx, messages, now).map_err(err)? {
+            Ok(n) => n,
+            // Dropping the transaction rolls it back.
+            Err(e) => return Ok(Err(e)),
+        };
         tx.commit().map_err(err)?;
-        Ok(queued)
+        Ok(Ok(queued))
     }
 
     /// The feed secret of `person` (lowercased address), if one was made.

@@ -73,11 +73,11 @@ pub fn backoff(attempts: u32) -> i64 {
     (30_i64 << exp).min(3600)
 }
 
-pub(super) fn enqueue(
+pub(super) fn enqueue<E>(
     tx: &Transaction<'_>,
-    messages: &[NewMessage],
+    messages: impl IntoIterator<Item = Result<NewMessage, E>>,
     now: i64,
-) -> rusqlite::Result<usize> {
+) -> rusqlite::Result<Result<usize, E>> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO messages (message_id, uid, recurrence_id, sequence, method, recipient, subject,
                                content_hash, body, created_at, state, next_attempt_at)
@@ -86,6 +86,10 @@ pub(super) fn enqueue(
     )?;
     let mut n = 0;
     for m in messages {
+        let m = match m {
+            Ok(m) => m,
+            Err(e) => return Ok(Err(e)),
+        };
         n += stmt.execute(params![
             m.message_id,
             m.uid,
@@ -99,7 +103,7 @@ pub(super) fn enqueue(
             now
         ])?;
     }
-    Ok(n)
+    Ok(Ok(n))
 }
 
 impl Ledger {

@@ -142,3 +142,16 @@ fn feed_secrets_replace() {
     );
     assert_eq!(l.feed_secrets().expect("all").len(), 1);
 }
+
+#[test]
+fn a_message_that_cannot_be_made_rolls_the_whole_reconcile_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    let messages = vec![Ok(msg("m1")), Err("no such address"), Ok(msg("m2"))];
+    let r = l
+        .apply_stream(&[series("u1", 0)], &[], messages, 10)
+        .expect("ledger works");
+    assert_eq!(r, Err("no such address"));
+    assert_eq!(l.queue_len().expect("len"), 0);
+    assert!(l.snapshot().expect("snapshot").series.is_empty());
+}
