@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Invitations per second into Postfix's smtp-sink on loopback: touchbase
-# (`run --once`: reconcile, queue in the ledger, send over pooled SMTP
+# (`run --once`: reconcile, queue in the ledger, send over 8 SMTP
 # connections, record each delivery) side by side with Postfix's own
 # smtp-source pushing messages of the same size with 20 sessions.
 #
@@ -49,6 +49,7 @@ state_dir = "state"
 [mail]
 transport = "smtp"
 url = "smtp://127.0.0.1:$PORT"
+connections = 8                   # the default
 TOML
 
 echo "touchbase: $((MANAGERS * REPORTS)) invitations"

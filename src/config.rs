@@ -60,6 +60,8 @@ pub struct Mail {
     pub transport: Transport,
     /// Also email the invitation to the report.
     pub invite_reports: bool,
+    /// SMTP connections used at once to drain the outbox.
+    pub connections: u32,
 }
 
 /// `[dispatch]`.
@@ -123,6 +125,7 @@ struct RawMail {
     url: Option<Loc<String>>,
     dir: Option<Loc<String>>,
     invite_reports: Option<Loc<bool>>,
+    connections: Option<Loc<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -150,6 +153,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("mail", "url"),
     ("mail", "dir"),
     ("mail", "invite_reports"),
+    ("mail", "connections"),
     ("dispatch", "every"),
     ("dispatch", "lead_days"),
     ("dispatch", "horizon_weeks"),
@@ -409,6 +413,14 @@ pub fn parse_with(
         "a whole number of days from 0 to 365",
         &mut errors,
     );
+    let connections = int_key(
+        "mail.connections",
+        &raw.mail.connections,
+        8,
+        1..=64,
+        "a whole number of connections from 1 to 64",
+        &mut errors,
+    );
     let horizon_weeks = int_key(
         "dispatch.horizon_weeks",
         &raw.dispatch.horizon_weeks,
@@ -482,6 +494,7 @@ pub fn parse_with(
             from_email,
             transport,
             invite_reports,
+            connections,
         },
         dispatch: Dispatch {
             every,

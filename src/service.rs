@@ -17,9 +17,6 @@ use crate::mail::transport::{SendError, Sender};
 use crate::reconcile::{self, Outcome, Settings};
 use crate::roster::Roster;
 
-/// SMTP connections used at once to drain the outbox.
-pub const CONNECTIONS: usize = 8;
-
 /// A reconcile or drain failure.
 #[derive(Debug, thiserror::Error)]
 pub enum ServiceError {
@@ -130,7 +127,7 @@ pub fn drain(
         ledger,
         sender,
         &config.mail.from_email,
-        CONNECTIONS,
+        usize::try_from(config.mail.connections).unwrap_or(1),
         &now,
         stop,
     )?)

@@ -5,10 +5,15 @@
 //! ledger recorded it. If the process dies in between, the message is sent
 //! again on restart with the same Message-ID: at most the messages in
 //! flight (one per connection) can arrive twice, and none is lost.
+//!
+//! The sending threads (one connection each, for SMTP) live for the whole
+//! drain; the ledger is read a batch at a time, and the next batch is read
+//! only once every outcome of the last one is recorded, so no message is
+//! ever handed out twice.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Mutex};
+use std::sync::{mpsc, Condvar, Mutex};
 
 use super::transport::{SendError, Sender};
 use crate::ledger::{Ledger, LedgerError, Queued};
@@ -27,6 +32,14 @@ pub struct Drained {
     pub failed: usize,
 }
 
+type Outcome = (Queued, Result<(), SendError>);
+
+/// Work for the sending threads, and whether more will come.
+struct Work {
+    queue: VecDeque<Queued>,
+    closed: bool,
+}
+
 /// Sends every message due at `now()` (and those that fall due while it
 /// runs) through `sender`, over `connections` parallel connections, until
 /// none is due or `stop` is set. Returns what happened.
@@ -38,57 +51,30 @@ pub fn drain(
     now: &(dyn Fn() -> i64 + Sync),
     stop: &AtomicBool,
 ) -> Result<Drained, LedgerError> {
-    let mut total = Drained::default();
-    while !stop.load(Ordering::SeqCst) {
-        let batch = ledger.due(now(), BATCH)?;
-        if batch.is_empty() {
-            break;
-        }
-        // No more threads than messages, nor than the transport gains from:
-        // each thread is a connection for SMTP, but files and sendmail gain
-        // nothing from many, and every thread leaves a malloc arena behind.
-        let threads = connections
-            .min(sender.parallelism())
-            .min(batch.len())
-            .max(1);
-        let round = send_batch(ledger, sender, from, threads, batch, now, stop)?;
-        total.sent += round.sent;
-        total.deferred += round.deferred;
-        total.failed += round.failed;
-        if round.sent == 0 && round.failed == 0 {
-            // Everything was deferred: the server is down; wait for the back-off.
-            break;
-        }
+    let first = ledger.due(now(), BATCH)?;
+    if first.is_empty() {
+        return Ok(Drained::default());
     }
-    Ok(total)
-}
-
-type Outcome = (Queued, Result<(), SendError>);
-
-fn send_batch(
-    ledger: &mut Ledger,
-    sender: &Sender,
-    from: &str,
-    connections: usize,
-    batch: Vec<Queued>,
-    now: &(dyn Fn() -> i64 + Sync),
-    stop: &AtomicBool,
-) -> Result<Drained, LedgerError> {
-    let queue = Mutex::new(VecDeque::from(batch));
+    // No more threads than messages, nor than the transport gains from:
+    // each thread is a connection for SMTP, but files and sendmail gain
+    // nothing from many, and every thread leaves a malloc arena behind.
+    let threads = connections
+        .min(sender.parallelism())
+        .min(first.len())
+        .max(1);
+    let work = Mutex::new(Work {
+        queue: VecDeque::new(),
+        closed: false,
+    });
+    let ready = Condvar::new();
     let (tx, rx) = mpsc::channel::<Outcome>();
-    let mut drained = Drained::default();
     std::thread::scope(|scope| {
-        for _ in 0..connections {
+        for _ in 0..threads {
             let tx = tx.clone();
-            let queue = &queue;
+            let (work, ready) = (&work, &ready);
             scope.spawn(move || {
                 let mut session = sender.session();
-                loop {
-                    if stop.load(Ordering::SeqCst) {
-                        break;
-                    }
-                    let next = queue.lock().ok().and_then(|mut q| q.pop_front());
-                    let Some(msg) = next else { break };
+                while let Some(msg) = next(work, ready, stop) {
                     let result = match &mut session {
                         Ok(s) => s.send(from, &msg.recipient, &msg.message_id, &msg.body),
                         Err(e) => Err(e.clone()),
@@ -100,26 +86,82 @@ fn send_batch(
             });
         }
         drop(tx);
+        let result = feed(ledger, &work, &ready, &rx, first, now, stop);
+        // Whatever happened, let the threads finish their message and go.
+        if let Ok(mut w) = work.lock() {
+            w.closed = true;
+            w.queue.clear();
+        }
+        ready.notify_all();
+        result
+    })
+}
+
+/// The next message for a sending thread; `None` once the drain is over.
+fn next(work: &Mutex<Work>, ready: &Condvar, stop: &AtomicBool) -> Option<Queued> {
+    let mut w = work.lock().ok()?;
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        if let Some(m) = w.queue.pop_front() {
+            return Some(m);
+        }
+        if w.closed {
+            return None;
+        }
+        w = ready.wait(w).ok()?;
+    }
+}
+
+/// Hands out batches and records their outcomes, one batch at a time.
+fn feed(
+    ledger: &mut Ledger,
+    work: &Mutex<Work>,
+    ready: &Condvar,
+    rx: &mpsc::Receiver<Outcome>,
+    first: Vec<Queued>,
+    now: &(dyn Fn() -> i64 + Sync),
+    stop: &AtomicBool,
+) -> Result<Drained, LedgerError> {
+    let mut total = Drained::default();
+    let mut batch = first;
+    loop {
+        let mut pending = batch.len();
+        if let Ok(mut w) = work.lock() {
+            w.queue.extend(batch);
+        }
+        ready.notify_all();
+        let mut round = Drained::default();
         // Commit outcomes as they arrive, grouping whatever is already
         // waiting into one transaction.
-        let mut result = Ok(());
-        while let Ok(first) = rx.recv() {
+        while pending > 0 {
+            let Ok(first) = rx.recv() else { break };
             let mut group = vec![first];
             group.extend(rx.try_iter());
-            if result.is_ok() {
-                result = record(ledger, group, now(), &mut drained);
-            }
-            if result.is_err() {
-                // The ledger failed: stop handing out work; what was sent
-                // and not recorded is sent again later, never lost.
-                if let Ok(mut q) = queue.lock() {
-                    q.clear();
+            pending = pending.saturating_sub(group.len());
+            record(ledger, group, now(), &mut round)?;
+            if stop.load(Ordering::SeqCst) {
+                // What was not handed out stays queued for the next start.
+                if let Ok(mut w) = work.lock() {
+                    pending = pending.saturating_sub(w.queue.len());
+                    w.queue.clear();
                 }
             }
         }
-        result
-    })?;
-    Ok(drained)
+        total.sent += round.sent;
+        total.deferred += round.deferred;
+        total.failed += round.failed;
+        if stop.load(Ordering::SeqCst) || (round.sent == 0 && round.failed == 0) {
+            // Stopping, or everything was deferred (the server is down):
+            // the rest waits for the back-off.
+            return Ok(total);
+        }
+        batch = ledger.due(now(), BATCH)?;
+        if batch.is_empty() {
+            return Ok(total);
+        }
+    }
 }
 
 fn record(

@@ -116,11 +116,6 @@ impl Target {
         })
     }
 
-    fn tls_parameters(&self) -> Result<TlsParameters, SendError> {
-        TlsParameters::new(self.host.clone())
-            .map_err(|e| permanent(format!("TLS setup for {}: {e}", self.host)))
-    }
-
     async fn connect(&self) -> Result<AsyncSmtpConnection, Fail> {
         let hello = ClientId::default();
         let mut conn = if self.tls == Tls::Implicit {
@@ -203,7 +198,6 @@ impl Session {
                 transient: true,
                 message: format!("cannot start the SMTP session: {e}"),
             })?;
-        target.tls_parameters().map(|_| ())?;
         Ok(Session {
             target,
             runtime,
