@@ -200,43 +200,50 @@ fn healthz(shared: &Shared) -> Resp {
     r
 }
 
+/// One metric in Prometheus text format: HELP, TYPE and its samples.
+fn put_metric(s: &mut String, name: &str, kind: &str, help: &str, lines: &[(String, u64)]) {
+    s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+    for (labels, v) in lines {
+        s.push_str(&format!("{name}{labels} {v}\n"));
+    }
+}
+
 fn metrics(shared: &Shared) -> Resp {
     let m = &shared.metrics;
     let g = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
     let queued = shared.health(|h| h.queued);
     let reconciles = g(&m.reconciles);
     let mut s = String::new();
-    let mut put = |name: &str, kind: &str, help: &str, lines: &[(String, u64)]| {
-        s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-        for (labels, v) in lines {
-            s.push_str(&format!("{name}{labels} {v}\n"));
-        }
-    };
-    put(
+    put_metric(
+        &mut s,
         "touchbase_messages_sent_total",
         "counter",
         "Messages accepted by the mail server.",
         &[(String::new(), g(&m.sent))],
     );
-    put(
+    put_metric(
+        &mut s,
         "touchbase_messages_failed_total",
         "counter",
         "Messages refused for good.",
         &[(String::new(), g(&m.failed))],
     );
-    put(
+    put_metric(
+        &mut s,
         "touchbase_messages_deferred_total",
         "counter",
         "Transient delivery failures, retried later.",
         &[(String::new(), g(&m.deferred))],
     );
-    put(
+    put_metric(
+        &mut s,
         "touchbase_messages_queued",
         "gauge",
         "Messages waiting in the outbox.",
         &[(String::new(), queued)],
     );
-    put(
+    put_metric(
+        &mut s,
         "touchbase_reconciles_total",
         "counter",
         "Reconciles run.",
@@ -250,25 +257,22 @@ fn metrics(shared: &Shared) -> Resp {
         "# HELP touchbase_last_reconcile_duration_seconds Duration of the last reconcile.\n# TYPE touchbase_last_reconcile_duration_seconds gauge\ntouchbase_last_reconcile_duration_seconds {:.6}\n",
         g(&m.last_reconcile_micros) as f64 / 1e6
     ));
-    let mut put = |name: &str, kind: &str, help: &str, lines: &[(String, u64)]| {
-        s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-        for (labels, v) in lines {
-            s.push_str(&format!("{name}{labels} {v}\n"));
-        }
-    };
-    put(
+    put_metric(
+        &mut s,
         "touchbase_roster_reloads_total",
         "counter",
         "Roster reloads applied.",
         &[(String::new(), g(&m.reloads))],
     );
-    put(
+    put_metric(
+        &mut s,
         "touchbase_roster_reload_errors_total",
         "counter",
         "Roster reloads refused or held back.",
         &[(String::new(), g(&m.reload_errors))],
     );
-    put(
+    put_metric(
+        &mut s,
         "touchbase_feed_requests_total",
         "counter",
         "Feed requests by response status.",
