@@ -10,12 +10,12 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use jiff::Timestamp;
-use touchbase::events::Organizer;
-use touchbase::feed::{render_pairs, Directory, FeedSet};
-use touchbase::roster;
-use touchbase::schedule::Window;
-use touchbase::series::History;
-use touchbase::source::SourceText;
+use touchbase::core::events::Organizer;
+use touchbase::core::feed::{render_pairs, Directory, FeedSet};
+use touchbase::core::roster;
+use touchbase::core::schedule::Window;
+use touchbase::core::series::History;
+use touchbase::core::source::SourceText;
 
 const MANAGERS: usize = 10_000;
 const REPORTS: usize = 10;

@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use jiff::civil::date;
-use touchbase::plan::plan;
-use touchbase::roster;
-use touchbase::schedule::Window;
-use touchbase::source::SourceText;
+use touchbase::core::plan::plan;
+use touchbase::core::roster;
+use touchbase::core::schedule::Window;
+use touchbase::core::source::SourceText;
 
 const MANAGERS: usize = 10_000;
 const REPORTS: usize = 10;
@@ -120,7 +120,7 @@ fn main() {
     let rss_after_parse = peak_rss_mb();
     let before_plan = stage();
     let window = Window::weeks(date(2027, 3, 1), 12);
-    let history = touchbase::series::History::new();
+    let history = touchbase::core::series::History::new();
     let mut times = Vec::new();
     let mut plan_peak = 0;
     let mut meetings = 0;

@@ -1,5 +1,5 @@
 //! Writes touchbase's man pages and shell completions, generated from the
-//! command-line definition ([`touchbase::cli::Cli`]), into a folder.
+//! command-line definition ([`touchbase::shell::commands::Cli`]), into a folder.
 //!
 //! ```sh
 //! cargo run --locked --example gen-assets -- target/assets
@@ -36,7 +36,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     fs::create_dir_all(&man_dir)?;
     fs::create_dir_all(&completion_dir)?;
 
-    let mut cmd = touchbase::cli::Cli::command().disable_help_subcommand(true);
+    let mut cmd = touchbase::shell::commands::Cli::command().disable_help_subcommand(true);
     // Propagates globals (`--config`, `--version`) into the subcommands and
     // names them `touchbase-<command>`, as the man pages are titled.
     cmd.build();

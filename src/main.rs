@@ -8,7 +8,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use touchbase::cli::{self, Cli, CliError};
+use touchbase::shell::commands::{self, Cli, CliError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -16,11 +16,11 @@ fn main() -> ExitCode {
     let env: BTreeMap<String, String> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
         .collect();
-    let now = touchbase::clock::now();
-    let today = touchbase::clock::now_local().date();
+    let now = touchbase::shell::clock::now();
+    let today = touchbase::shell::clock::now_local().date();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let result = cli::run(&cli, &env, today, now, &mut out);
+    let result = commands::run(&cli, &env, today, now, &mut out);
     let _ = out.flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 use common::{assert_well_formed, expand, rosters};
 use serde_json::Value;
-use touchbase::events;
+use touchbase::core::events;
 
 fn setup(roster: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

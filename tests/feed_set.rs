@@ -8,13 +8,13 @@ mod common;
 use common::rosters;
 use jiff::civil::{date, time};
 use jiff::Timestamp;
-use touchbase::cadence::Cadence;
-use touchbase::events::Organizer;
-use touchbase::feed::{self, FeedSet, UnknownPerson};
-use touchbase::roster::{self, Roster};
-use touchbase::schedule::Window;
-use touchbase::series::{History, PastSeries};
-use touchbase::source::SourceText;
+use touchbase::core::cadence::Cadence;
+use touchbase::core::events::Organizer;
+use touchbase::core::feed::{self, FeedSet, UnknownPerson};
+use touchbase::core::roster::{self, Roster};
+use touchbase::core::schedule::Window;
+use touchbase::core::series::{History, PastSeries};
+use touchbase::core::source::SourceText;
 
 const ORG: Organizer<'static> = Organizer {
     name: Some("Touchbase, the 1:1 keeper"),

@@ -7,14 +7,14 @@ use common::rosters;
 use common::{assert_well_formed, expand, Shown};
 use jiff::civil::{date, time, Date};
 use jiff::Timestamp;
-use touchbase::cadence::Cadence;
-use touchbase::events::{self, Organizer};
-use touchbase::feed::{self, UnknownPerson};
-use touchbase::plan;
-use touchbase::roster::{self, Roster};
-use touchbase::schedule::Window;
-use touchbase::series::{History, PastSeries};
-use touchbase::source::SourceText;
+use touchbase::core::cadence::Cadence;
+use touchbase::core::events::{self, Organizer};
+use touchbase::core::feed::{self, UnknownPerson};
+use touchbase::core::plan;
+use touchbase::core::roster::{self, Roster};
+use touchbase::core::schedule::Window;
+use touchbase::core::series::{History, PastSeries};
+use touchbase::core::source::SourceText;
 
 const ORG: Organizer<'static> = Organizer {
     name: Some("Touchbase"),
@@ -321,7 +321,7 @@ fn this_and_following_changes_expand_to_the_plan() {
     ));
     // The new series starts at the first meeting after the change, with
     // its own UID, derived and stable.
-    let new_uid = touchbase::series::following_uid(&pair.uid, date(2027, 5, 9));
+    let new_uid = touchbase::core::series::following_uid(&pair.uid, date(2027, 5, 9));
     assert!(unfolded.contains(&format!(
         "UID:{new_uid}\r\nDTSTAMP:20270101T080000Z\r\nDTSTART;TZID=America/New_York:20270509T023000\r\n"
     )));

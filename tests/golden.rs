@@ -5,12 +5,12 @@ mod common;
 
 use common::{assert_well_formed, rosters};
 use jiff::Timestamp;
-use touchbase::events::Organizer;
-use touchbase::feed;
-use touchbase::roster;
-use touchbase::schedule::Window;
-use touchbase::series::History;
-use touchbase::source::SourceText;
+use touchbase::core::events::Organizer;
+use touchbase::core::feed;
+use touchbase::core::roster;
+use touchbase::core::schedule::Window;
+use touchbase::core::series::History;
+use touchbase::core::source::SourceText;
 
 fn golden(name: &str, roster_text: &str, person: &str, from: &str, weeks: u32) {
     let roster = roster::parse(&SourceText::new("roster.toml", roster_text)).unwrap();

@@ -3,11 +3,11 @@
 
 use jiff::civil::{date, Date};
 use proptest::prelude::*;
-use touchbase::plan::pair_meetings;
-use touchbase::prompts::{Bank, Prompt, Rotation};
-use touchbase::roster;
-use touchbase::schedule::{slots, Clock, Window};
-use touchbase::source::SourceText;
+use touchbase::core::plan::pair_meetings;
+use touchbase::core::prompts::{Bank, Prompt, Rotation};
+use touchbase::core::roster;
+use touchbase::core::schedule::{slots, Clock, Window};
+use touchbase::core::source::SourceText;
 
 fn bank(n: usize, tags: &[u8]) -> Bank {
     Bank {

@@ -14,7 +14,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use touchbase::cli::{Cli, Command as Sub};
+use touchbase::shell::commands::{Cli, Command as Sub};
 
 const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
 

@@ -1,0 +1,147 @@
+//! Every meeting of a roster in a window, each with its prompts.
+//!
+//! This is what `preview` prints and what feeds and mails describe. A
+//! meeting's prompts depend on its place among the pair's meetings that take
+//! place (paused dates do not count), so they are the same whichever window
+//! a meeting is seen through.
+
+use std::borrow::Cow;
+
+use jiff::civil::DateTime;
+use jiff::Timestamp;
+
+use crate::core::prompts::{Prompt, Rotation};
+use crate::core::roster::{Pair, Roster};
+use crate::core::schedule::{self, Clock, Window};
+use crate::core::series::{series_of, History, PastSeries};
+
+/// One meeting of one pair.
+#[derive(Debug, Clone)]
+pub struct Meeting<'r> {
+    /// The pair.
+    pub pair: &'r Pair,
+    /// UID of the series it belongs to.
+    pub uid: Cow<'r, str>,
+    /// Index of that series among the pair's (see [`series_of`]).
+    pub series: u32,
+    /// Position in the series, counting from `start` as 0.
+    pub occurrence: u32,
+    /// Position among the pair's meetings that take place (pauses skipped),
+    /// counted across all its series.
+    pub number: u32,
+    /// The wall-clock time asked for.
+    pub local: DateTime,
+    /// When it starts.
+    pub start: Timestamp,
+    /// When it ends.
+    pub end: Timestamp,
+    /// Whether DST moved or doubled the local time.
+    pub clock: Clock,
+    /// Bank indices of its prompts.
+    pub prompts: Vec<u16>,
+}
+
+impl<'r> Meeting<'r> {
+    /// The prompts themselves.
+    pub fn prompts<'b>(
+        &self,
+        roster: &'b Roster,
+    ) -> impl Iterator<Item = &'b Prompt> + use<'b, '_> {
+        self.prompts
+            .iter()
+            .filter_map(|&i| roster.bank.prompts.get(usize::from(i)))
+    }
+}
+
+/// The meetings of one pair inside `window`, in order, as if it had only
+/// its current series.
+pub fn pair_meetings(pair: &Pair, window: Window) -> Vec<Meeting<'_>> {
+    let mut out = Vec::new();
+    pair_meetings_into(pair, &[], window, &mut out);
+    out
+}
+
+/// The meetings of one pair inside `window`, in order, across its earlier
+/// series (`past`, oldest first) and the current one.
+pub fn pair_meetings_with<'r>(
+    pair: &'r Pair,
+    past: &'r [PastSeries],
+    window: Window,
+) -> Vec<Meeting<'r>> {
+    let mut out = Vec::new();
+    pair_meetings_into(pair, past, window, &mut out);
+    out
+}
+
+fn pair_meetings_into<'r>(
+    pair: &'r Pair,
+    past: &'r [PastSeries],
+    window: Window,
+    out: &mut Vec<Meeting<'r>>,
+) {
+    let all = series_of(pair, past);
+    let mut rotation = Rotation::new(
+        &pair.eligible,
+        usize::try_from(pair.prompts_per_meeting).unwrap_or(usize::MAX),
+        pair.key,
+    );
+    // Where the rotation stands, in meetings held: numbering continues
+    // across series, so a change does not bring the first prompts back.
+    let mut position: u32 = 0;
+    // Meetings held in the series before the one at hand.
+    let mut before: u32 = 0;
+    for (index, series) in all.iter().enumerate() {
+        let mut slots = schedule::series_slots(series, window).peekable();
+        if let Some(first) = slots.peek() {
+            let first_number = before.saturating_add(series.held_before(first.occurrence));
+            rotation.skip(u64::from(first_number.saturating_sub(position)));
+            position = first_number;
+            for slot in slots {
+                let mut prompts = Vec::with_capacity(pair.prompts_per_meeting as usize);
+                rotation.next_into(&mut prompts);
+                out.push(Meeting {
+                    pair,
+                    uid: series.uid.clone(),
+                    series: u32::try_from(index).unwrap_or(u32::MAX),
+                    occurrence: slot.occurrence,
+                    number: position,
+                    local: slot.local,
+                    start: slot.start,
+                    end: slot.end,
+                    clock: slot.clock,
+                    prompts,
+                });
+                position = position.saturating_add(1);
+            }
+        }
+        before = before.saturating_add(series.held_before(series.end()));
+    }
+}
+
+/// Every meeting in `window` of every active pair (of one manager, when
+/// `manager` is given), ordered by start, then manager, then report.
+/// `history` holds the pairs' earlier series (empty: one series each).
+pub fn plan<'r>(
+    roster: &'r Roster,
+    history: &'r History,
+    window: Window,
+    manager: Option<&str>,
+) -> Vec<Meeting<'r>> {
+    let mut out = Vec::new();
+    for pair in roster.active_pairs() {
+        if manager.is_some_and(|m| !pair.manager.is(m)) {
+            continue;
+        }
+        pair_meetings_into(pair, history.of(pair), window, &mut out);
+    }
+    // The key is total (one pair never has two meetings at one instant), so
+    // an unstable sort is deterministic and needs no scratch memory.
+    out.sort_unstable_by(|a, b| {
+        (a.start, a.pair.manager_index, &a.pair.report.email).cmp(&(
+            b.start,
+            b.pair.manager_index,
+            &b.pair.report.email,
+        ))
+    });
+    out
+}

@@ -1,0 +1,107 @@
+//! One message as a step drafts it, and its expansion into one
+//! [`Outgoing`] per recipient (the manager, and the report when
+//! `invite_reports` is on), each with its derived Message-ID.
+
+use jiff::Timestamp;
+
+use super::render;
+use super::{Kind, Outcome, Outgoing, Settings, Who};
+use crate::core::hash::hex128;
+use crate::core::ical::Method;
+
+/// What a step wants to send about one series.
+pub(super) struct Draft<'a> {
+    /// Why.
+    pub kind: Kind,
+    /// Series UID.
+    pub uid: &'a str,
+    /// RECURRENCE-ID for a single meeting.
+    pub recurrence_id: Option<String>,
+    /// SEQUENCE.
+    pub sequence: u32,
+    /// METHOD.
+    pub method: Method,
+    /// The manager.
+    pub manager: &'a Who,
+    /// The report.
+    pub report: &'a Who,
+    /// What the subject says after the other person's name.
+    pub headline: &'a str,
+    /// The prompts the body lists.
+    pub prompts: &'a [&'a str],
+    /// Where.
+    pub location: &'a str,
+    /// The VCALENDAR.
+    pub ics: String,
+}
+
+/// A reconcile in progress: its settings, `now`, and what it has decided.
+pub(super) struct Ctx<'a> {
+    pub settings: Settings<'a>,
+    pub now: Timestamp,
+    pub out: Outcome,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(settings: Settings<'a>, now: Timestamp) -> Self {
+        Ctx {
+            settings,
+            now,
+            out: Outcome::default(),
+        }
+    }
+
+    /// Queues `d` to the manager (and the report, if they are invited).
+    pub fn send(&mut self, d: Draft<'_>) {
+        let mut recipients = vec![(d.manager, d.report)];
+        if self.settings.invite_reports {
+            recipients.push((d.report, d.manager));
+        }
+        let content_hash = content_hash(&d.ics);
+        for (to, other) in recipients {
+            let body = render::body(d.method, to, other, d.headline, d.prompts, d.location);
+            let message_id = message_id(&d, to, &content_hash);
+            self.out.messages.push(Outgoing {
+                kind: d.kind,
+                uid: d.uid.to_string(),
+                recurrence_id: d.recurrence_id.clone(),
+                sequence: d.sequence,
+                method: d.method,
+                to: to.clone(),
+                body,
+                ics: d.ics.clone(),
+                message_id,
+                content_hash: content_hash.clone(),
+            });
+        }
+    }
+}
+
+/// A hash of what `ics` says. DTSTAMP changes with every render; the hash
+/// leaves it out so the same change always has the same Message-ID.
+fn content_hash(ics: &str) -> String {
+    let stable: String = ics
+        .split("\r\n")
+        .filter(|l| !l.starts_with("DTSTAMP:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    hex128(&[stable.as_bytes()])
+}
+
+/// The Message-ID of `d` to `to`: derived, so the same message is never
+/// queued twice.
+fn message_id(d: &Draft<'_>, to: &Who, content_hash: &str) -> String {
+    let seq = d.sequence.to_string();
+    format!(
+        "{}@touchbase",
+        hex128(&[
+            b"touchbase-message",
+            d.uid.as_bytes(),
+            d.recurrence_id.as_deref().unwrap_or("").as_bytes(),
+            d.method.as_str().as_bytes(),
+            seq.as_bytes(),
+            to.email.to_ascii_lowercase().as_bytes(),
+            content_hash.as_bytes(),
+        ])
+    )
+}

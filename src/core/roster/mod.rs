@@ -1,0 +1,189 @@
+//! The roster: who meets whom, when, and with which prompts.
+//!
+//! [`parse`] turns a roster file's text (TOML, YAML or JSON, by extension)
+//! into a validated [`Roster`], or into every error found, each naming file,
+//! line, column and key. Nothing here reads files: callers hand in the text.
+
+pub mod raw;
+pub mod validate;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+
+use crate::core::cadence::Cadence;
+use crate::core::prompts::Bank;
+use crate::core::source::{Format, InputError, InputErrors, Origin, SourceText};
+
+pub use validate::validate;
+
+/// A person: an email address and a display name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    /// The address as written in the roster.
+    pub email: String,
+    /// The display name (the address when the roster gives none).
+    pub name: String,
+}
+
+impl Person {
+    /// The address lowercased: the identity used for comparisons and hashes.
+    pub fn key(&self) -> String {
+        self.email.to_ascii_lowercase()
+    }
+
+    /// Whether `email` names this person (addresses compare case-insensitively).
+    pub fn is(&self, email: &str) -> bool {
+        self.email.eq_ignore_ascii_case(email.trim())
+    }
+}
+
+/// A manager and where they were written.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    /// Who.
+    pub person: Arc<Person>,
+    /// The manager's time zone name after the cascade (manager, else defaults).
+    pub timezone: String,
+}
+
+/// One manager and one report: one recurring series of 1:1s.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// Index of the manager in [`Roster::managers`].
+    pub manager_index: usize,
+    /// The manager.
+    pub manager: Arc<Person>,
+    /// The report.
+    pub report: Person,
+    /// Date of the first meeting; its weekday is the meeting day.
+    pub start: Date,
+    /// Local meeting time.
+    pub time: Time,
+    /// How often.
+    pub cadence: Cadence,
+    /// Length of each meeting.
+    pub duration_minutes: u32,
+    /// The IANA name of the pair's time zone.
+    pub timezone: String,
+    /// The zone itself.
+    pub tz: TimeZone,
+    /// Prompts asked for per meeting.
+    pub prompts_per_meeting: u32,
+    /// Free text: a room, a video link.
+    pub location: String,
+    /// The report opted out: nothing is scheduled, shown or sent.
+    pub opt_out: bool,
+    /// No meetings on dates before this one.
+    pub paused_until: Option<Date>,
+    /// Prompt tags never used with this report.
+    pub skip_tags: Vec<String>,
+    /// Bank indices of the prompts this pair may use, ordered by id.
+    pub eligible: Vec<u16>,
+    /// Stable hash of the pair, seeding its prompt rotation.
+    pub key: u64,
+    /// The iCalendar UID of the pair's series.
+    pub uid: String,
+    /// Where the report's entry is, for warnings.
+    pub origin: Origin,
+}
+
+impl Pair {
+    /// Whether anything at all may be scheduled, shown or sent for this pair.
+    pub fn is_active(&self) -> bool {
+        !self.opt_out
+    }
+
+    /// Whether the pair is paused on `today` (a pause still to come counts).
+    pub fn is_paused_on(&self, today: Date) -> bool {
+        self.paused_until.is_some_and(|until| until > today)
+    }
+}
+
+/// A validated roster.
+#[derive(Debug, Clone)]
+pub struct Roster {
+    /// Managers in file order.
+    pub managers: Vec<Manager>,
+    /// Every pair in file order, opted-out ones included (they are needed to
+    /// cancel what was sent before the opt-out, and nothing else).
+    pub pairs: Vec<Pair>,
+    /// The prompt bank.
+    pub bank: Bank,
+    /// Whether the bank is the built-in one.
+    pub built_in_bank: bool,
+}
+
+impl Roster {
+    /// Pairs whose report has not opted out.
+    pub fn active_pairs(&self) -> impl Iterator<Item = &Pair> {
+        self.pairs.iter().filter(|p| p.is_active())
+    }
+
+    /// Whether `email` is a manager or an active report in this roster.
+    pub fn knows(&self, email: &str) -> bool {
+        self.managers.iter().any(|m| m.person.is(email))
+            || self.active_pairs().any(|p| p.report.is(email))
+    }
+}
+
+/// The roster formats, chosen by file extension.
+pub fn format_of(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "toml" => Some(Format::Toml),
+        "yaml" | "yml" | "json" => Some(Format::Yaml),
+        _ => None,
+    }
+}
+
+/// Parses and validates a roster file's text.
+pub fn parse(source: &SourceText) -> Result<Roster, InputErrors> {
+    let raw = parse_raw(source)?;
+    validate(source, raw)
+}
+
+/// Parses a roster file's text into its raw form, by extension.
+pub fn parse_raw(source: &SourceText) -> Result<raw::RawRoster, InputErrors> {
+    let is_json = source
+        .path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    match format_of(&source.path) {
+        Some(Format::Toml) => crate::core::formats::parse_toml(source),
+        Some(_) if is_json => {
+            // JSON is read as YAML (for positions), after a strict JSON
+            // syntax check so that YAML's leniency does not leak in.
+            if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(&source.text) {
+                return Err(InputError {
+                    origin: Origin::File {
+                        path: source.path.clone(),
+                        line: e.line(),
+                        column: e.column(),
+                    },
+                    key: String::new(),
+                    found: format!("invalid JSON ({e})"),
+                    expected: "a JSON object".into(),
+                    hint: None,
+                }
+                .into());
+            }
+            crate::core::formats::parse_yaml(source)
+        }
+        Some(_) => crate::core::formats::parse_yaml(source),
+        None => Err(InputError {
+            origin: source.origin(crate::core::source::Pos::Unknown),
+            key: String::new(),
+            found: format!(
+                "a file named {}",
+                crate::core::source::quoted(&source.path.display().to_string())
+            ),
+            expected: "a roster file ending in .toml, .yaml, .yml or .json".into(),
+            hint: None,
+        }
+        .into()),
+    }
+}

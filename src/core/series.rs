@@ -1,0 +1,183 @@
+//! A pair's recurring series: the current one and the earlier ones that a
+//! change of time, cadence or duration ended ("this and following").
+//!
+//! SPEC.md: a change applies from the first meeting not yet held; meetings
+//! already held stay as they were. In iCalendar terms the old series gets an
+//! `UNTIL` before that meeting and keeps its UID, and a new series with its
+//! own UID starts there. Which meetings were held is the ledger's knowledge,
+//! not the roster's, so the earlier series come in as data ([`History`]) and
+//! everything here stays a pure function of roster and history. With no
+//! history a pair has exactly one series, whose UID is [`Pair::uid`].
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+
+use crate::core::cadence::Cadence;
+use crate::core::hash::hex128;
+use crate::core::roster::Pair;
+use crate::core::schedule::{first_on_or_after, nth_date};
+
+/// An earlier series of a pair, ended by a change.
+#[derive(Debug, Clone)]
+pub struct PastSeries {
+    /// Its UID, as it went out.
+    pub uid: String,
+    /// The cadence anchor: the roster's `start` while this series ran.
+    pub start: Date,
+    /// Its first date: dates before it belong to still earlier series.
+    pub from: Date,
+    /// Local meeting time.
+    pub time: Time,
+    /// How often.
+    pub cadence: Cadence,
+    /// Length of each meeting.
+    pub duration_minutes: u32,
+    /// IANA name of its zone.
+    pub timezone: String,
+    /// The zone.
+    pub tz: TimeZone,
+    /// The date of the first meeting not yet held when it was ended: the
+    /// series holds the dates before it.
+    pub until: Date,
+}
+
+/// The earlier series of every pair, keyed by the pair's UID
+/// ([`Pair::uid`], stable for the pair), oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct History {
+    by_pair: HashMap<String, Vec<PastSeries>>,
+}
+
+impl History {
+    /// No history: every pair has one series.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records that `past` was a series of the pair whose UID is `pair_uid`.
+    /// Series are kept in the order of their `from` dates.
+    pub fn push(&mut self, pair_uid: &str, past: PastSeries) {
+        let list = self.by_pair.entry(pair_uid.to_string()).or_default();
+        list.push(past);
+        list.sort_by_key(|s| s.from);
+    }
+
+    /// The earlier series of `pair`, oldest first.
+    pub fn of(&self, pair: &Pair) -> &[PastSeries] {
+        self.by_pair.get(&pair.uid).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// One series as the schedule and the iCalendar writer see it.
+#[derive(Debug, Clone)]
+pub struct Series<'r> {
+    /// Its UID.
+    pub uid: Cow<'r, str>,
+    /// Cadence anchor: occurrence 0.
+    pub anchor: Date,
+    /// Number of its first occurrence (its `DTSTART`).
+    pub first: u32,
+    /// Dates on or after this one are not in it (`None`: open-ended).
+    pub until: Option<Date>,
+    /// Local meeting time.
+    pub time: Time,
+    /// How often.
+    pub cadence: Cadence,
+    /// Length of each meeting.
+    pub duration_minutes: u32,
+    /// IANA name of its zone.
+    pub timezone: &'r str,
+    /// The zone.
+    pub tz: &'r TimeZone,
+    /// No meetings on dates before this one (the pair's pause).
+    pub paused_until: Option<Date>,
+}
+
+impl Series<'_> {
+    /// The date of its first occurrence, if representable.
+    pub fn first_date(&self) -> Option<Date> {
+        nth_date(self.anchor, self.cadence, self.first)
+    }
+
+    /// The number of the first occurrence not in it (`u32::MAX` when
+    /// open-ended).
+    pub fn end(&self) -> u32 {
+        self.until.map_or(u32::MAX, |u| {
+            first_on_or_after(self.anchor, self.cadence, u).max(self.first)
+        })
+    }
+
+    /// The number of the first occurrence that a pause does not remove.
+    pub fn first_unpaused(&self) -> u32 {
+        self.paused_until.map_or(self.first, |p| {
+            first_on_or_after(self.anchor, self.cadence, p).max(self.first)
+        })
+    }
+
+    /// How many of its occurrences before occurrence `k` take place (pauses
+    /// removed): the prompt rotation's position within this series.
+    pub fn held_before(&self, k: u32) -> u32 {
+        let k = k.clamp(self.first, self.end());
+        let unpaused = self.first_unpaused().min(k);
+        k - unpaused
+    }
+}
+
+/// The series of `pair`, oldest first: one per earlier series in `past`
+/// that holds at least one date, then the current one from the roster. An
+/// opted-out pair has none.
+pub fn series_of<'r>(pair: &'r Pair, past: &'r [PastSeries]) -> Vec<Series<'r>> {
+    if !pair.is_active() {
+        return Vec::new();
+    }
+    let mut out = Vec::with_capacity(past.len() + 1);
+    for p in past {
+        let first = first_on_or_after(p.start, p.cadence, p.from);
+        let holds_a_date = nth_date(p.start, p.cadence, first).is_some_and(|d| d < p.until);
+        if !holds_a_date {
+            continue;
+        }
+        out.push(Series {
+            uid: Cow::Borrowed(&p.uid),
+            anchor: p.start,
+            first,
+            until: Some(p.until),
+            time: p.time,
+            cadence: p.cadence,
+            duration_minutes: p.duration_minutes,
+            timezone: &p.timezone,
+            tz: &p.tz,
+            paused_until: pair.paused_until,
+        });
+    }
+    let from = past.iter().map(|p| p.until).max();
+    let first = from.map_or(0, |f| first_on_or_after(pair.start, pair.cadence, f));
+    let uid = match (from, nth_date(pair.start, pair.cadence, first)) {
+        (Some(_), Some(date)) => Cow::Owned(following_uid(&pair.uid, date)),
+        _ => Cow::Borrowed(pair.uid.as_str()),
+    };
+    out.push(Series {
+        uid,
+        anchor: pair.start,
+        first,
+        until: None,
+        time: pair.time,
+        cadence: pair.cadence,
+        duration_minutes: pair.duration_minutes,
+        timezone: &pair.timezone,
+        tz: &pair.tz,
+        paused_until: pair.paused_until,
+    });
+    out
+}
+
+/// The UID of a series that a change started on `first`: derived from the
+/// pair and the date, so the same change always yields the same UID.
+pub fn following_uid(pair_uid: &str, first: Date) -> String {
+    let day = crate::core::ical::date(first);
+    let h = hex128(&[b"touchbase-following", pair_uid.as_bytes(), day.as_bytes()]);
+    format!("{h}@touchbase")
+}

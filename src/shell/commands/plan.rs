@@ -1,0 +1,53 @@
+//! `touchbase plan`: a dry run of the next reconcile. It reads the ledger
+//! when there is one and prints each message that would go out; it sends
+//! and writes nothing.
+
+use std::io::Write;
+
+use jiff::Timestamp;
+
+use super::CliError;
+use crate::core::reconcile::Kind;
+use crate::shell::ledger::Ledger;
+use crate::shell::load::Loaded;
+use crate::shell::service::{self, ServiceError};
+
+fn kind(k: Kind) -> &'static str {
+    match k {
+        Kind::NewSeries => "new series",
+        Kind::UpdateSeries => "series update",
+        Kind::EndSeries => "series ends",
+        Kind::Occurrence => "meeting prompts",
+        Kind::CancelOccurrences => "meetings cancelled",
+        Kind::CancelSeries => "series cancelled",
+    }
+}
+
+/// `touchbase plan`: prints what the next reconcile would send. Reads the
+/// ledger if there is one; writes nothing.
+pub fn plan(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
+    let ledger = Ledger::open_existing(&loaded.config.state_dir).map_err(ServiceError::from)?;
+    let outcome = service::plan(&loaded.config, &loaded.roster, ledger.as_ref(), now)?;
+    if outcome.messages.is_empty() {
+        writeln!(out, "Nothing to send.")?;
+        return Ok(());
+    }
+    let n = outcome.messages.len();
+    writeln!(
+        out,
+        "{n} message{} would be sent:",
+        if n == 1 { "" } else { "s" }
+    )?;
+    for m in &outcome.messages {
+        writeln!(
+            out,
+            "  {:<7} {:<18} seq {:<3} to {:<32} {}",
+            m.method.as_str(),
+            kind(m.kind),
+            m.sequence,
+            m.to.email,
+            m.body.subject
+        )?;
+    }
+    Ok(())
+}

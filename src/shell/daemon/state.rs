@@ -1,0 +1,235 @@
+//! What the daemon's tasks share: the roster in force, the feed cache, the
+//! feed secrets, health and metrics.
+//!
+//! std locks, not tokio's: no `.await` is ever held across them, and the
+//! HTTP handlers only hold them for a lookup or a swap.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+
+use super::secrets::Secrets;
+
+thread_local! {
+    /// Each HTTP thread's own ledger connection and the `data_version` it
+    /// last read the secrets at.
+    static READER: std::cell::RefCell<Option<Reader>> = const { std::cell::RefCell::new(None) };
+}
+
+/// One HTTP thread's view of the ledger's secrets.
+struct Reader {
+    ledger: Ledger,
+    /// The `data_version` the secrets were last read at.
+    version: i64,
+    /// The write-ahead log's size and modification time when last checked:
+    /// every commit touches it, so an unchanged stamp (one `statx`, no
+    /// lock) means nothing to re-read.
+    wal: Option<(u64, std::time::SystemTime)>,
+}
+use crate::core::roster::Roster;
+use crate::core::series::History;
+use crate::shell::config::Config;
+use crate::shell::ledger::Ledger;
+
+/// The roster in force and the history that goes with it.
+#[derive(Debug)]
+pub struct Current {
+    /// The last good roster.
+    pub roster: Arc<Roster>,
+    /// Earlier series of pairs, from the ledger.
+    pub history: History,
+    /// Bumped on every change of either: feed caches key on it.
+    pub generation: u64,
+}
+
+/// One rendered feed.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    /// The strong ETag, quoted, ready for the response header.
+    pub etag: hyper::header::HeaderValue,
+    /// The document (reference-counted: a response clones no bytes).
+    pub body: hyper::body::Bytes,
+}
+
+/// Rendered feeds, valid for one (generation, day).
+#[derive(Debug, Default)]
+pub struct FeedCache {
+    /// The generation and local day they were rendered for.
+    pub key: (u64, Option<Date>),
+    /// Person (lowercased address) → feed.
+    pub feeds: HashMap<String, Feed>,
+}
+
+/// The last reload error, as `/healthz` reports it.
+#[derive(Debug, Clone, Default)]
+pub struct Health {
+    /// The last roster reload error (location included), if the roster in
+    /// force is not the file on disk.
+    pub reload_error: Option<String>,
+    /// A reload held back by the mass-cancel guard, waiting for SIGHUP.
+    pub held_back: Option<String>,
+    /// When the last reconcile finished.
+    pub last_reconcile: Option<Timestamp>,
+    /// The last reconcile or delivery problem.
+    pub last_error: Option<String>,
+    /// Messages waiting in the outbox.
+    pub queued: u64,
+    /// When the next wake-up is due.
+    pub next_wake: Option<Timestamp>,
+}
+
+/// Prometheus counters and gauges.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Messages accepted by the mail server.
+    pub sent: AtomicU64,
+    /// Messages refused for good.
+    pub failed: AtomicU64,
+    /// Transient delivery failures (each retried later).
+    pub deferred: AtomicU64,
+    /// Reconciles run.
+    pub reconciles: AtomicU64,
+    /// Total reconcile time, microseconds.
+    pub reconcile_micros: AtomicU64,
+    /// Last reconcile time, microseconds.
+    pub last_reconcile_micros: AtomicU64,
+    /// Roster reloads applied.
+    pub reloads: AtomicU64,
+    /// Roster reloads refused (invalid) or held back.
+    pub reload_errors: AtomicU64,
+    /// Feed responses by status.
+    pub feed_200: AtomicU64,
+    /// 304 Not Modified.
+    pub feed_304: AtomicU64,
+    /// 404.
+    pub feed_404: AtomicU64,
+    /// Other statuses (405, 400).
+    pub feed_other: AtomicU64,
+}
+
+impl Metrics {
+    /// Adds one to `c`.
+    pub fn inc(c: &AtomicU64) {
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Everything shared.
+#[derive(Debug)]
+pub struct Shared {
+    /// The configuration (fixed for the daemon's life).
+    pub config: Config,
+    /// The roster in force.
+    pub current: RwLock<Arc<Current>>,
+    /// The generation of `current`, readable without a lock.
+    pub generation: AtomicU64,
+    /// Rendered feeds.
+    pub feeds: RwLock<FeedCache>,
+    /// Feed secrets as last read from the ledger.
+    pub secrets: RwLock<Arc<Secrets>>,
+    /// The minute `today_date` was computed in.
+    pub today_minute: std::sync::atomic::AtomicI64,
+    /// Today's local date as YYYYMMDD.
+    pub today_date: std::sync::atomic::AtomicI32,
+    /// Health.
+    pub health: Mutex<Health>,
+    /// Counters.
+    pub metrics: Metrics,
+}
+
+impl Shared {
+    /// The roster in force.
+    pub fn current(&self) -> Arc<Current> {
+        match self.current.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Replaces the roster and/or history; the feed cache follows.
+    pub fn set_current(&self, roster: Arc<Roster>, history: History) {
+        let mut guard = match self.current.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let generation = guard.generation + 1;
+        *guard = Arc::new(Current {
+            roster,
+            history,
+            generation,
+        });
+        self.generation.store(generation, Ordering::Release);
+    }
+
+    /// Runs `f` on the health record.
+    pub fn health<R>(&self, f: impl FnOnce(&mut Health) -> R) -> R {
+        match self.health.lock() {
+            Ok(mut h) => f(&mut h),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// The person a feed secret belongs to, re-reading the secrets first
+    /// when the ledger changed (a `feed-url --rotate` from another process):
+    /// each HTTP thread watches the write-ahead log's stamp and, when it
+    /// moved, asks its own connection for SQLite's `data_version`.
+    pub fn person_for(&self, secret: &str) -> Option<String> {
+        READER.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.is_none() {
+                *slot = Ledger::open(&self.config.state_dir)
+                    .ok()
+                    .map(|ledger| Reader {
+                        ledger,
+                        version: i64::MIN,
+                        wal: None,
+                    });
+            }
+            let Some(r) = slot.as_mut() else { return };
+            let wal = std::fs::metadata(r.ledger.path().with_extension("sqlite3-wal"))
+                .ok()
+                .and_then(|m| Some((m.len(), m.modified().ok()?)));
+            if wal.is_some() && wal == r.wal {
+                return;
+            }
+            // A commit may have reached the log but not yet the index that
+            // `data_version` reads: trust the stamp only once it is a
+            // second old, and until then ask SQLite every time.
+            let settled = wal.is_some_and(|(_, t)| t.elapsed().is_ok_and(|e| e.as_secs() >= 1));
+            r.wal = if settled { wal } else { None };
+            if let Ok(v) = r.ledger.data_version() {
+                if v != r.version {
+                    if let Ok(pairs) = r.ledger.feed_secrets() {
+                        if let Ok(mut w) = self.secrets.write() {
+                            *w = Arc::new(Secrets::new(pairs));
+                        }
+                        r.version = v;
+                    }
+                }
+            }
+        });
+        let secrets = self.secrets.read().ok()?.clone();
+        secrets.person(secret).map(str::to_string)
+    }
+
+    /// Today's date in the system's zone, computed at most once a minute
+    /// (lock-free: every feed request asks).
+    pub fn today(&self, now: Timestamp) -> Option<Date> {
+        let minute = now.as_second().div_euclid(60);
+        if self.today_minute.load(Ordering::Acquire) != minute {
+            let d = now.to_zoned(jiff::tz::TimeZone::system()).date();
+            let packed =
+                i32::from(d.year()) * 10_000 + i32::from(d.month()) * 100 + i32::from(d.day());
+            self.today_date.store(packed, Ordering::Release);
+            self.today_minute.store(minute, Ordering::Release);
+        }
+        let p = self.today_date.load(Ordering::Acquire);
+        let year = i16::try_from(p / 10_000).ok()?;
+        let month = i8::try_from(p / 100 % 100).ok()?;
+        let day = i8::try_from(p % 100).ok()?;
+        Date::new(year, month, day).ok()
+    }
+}

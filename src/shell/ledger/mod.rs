@@ -1,0 +1,341 @@
+//! The ledger: SQLite in `state_dir`, the record of everything touchbase
+//! has sent and still has to send.
+//!
+//! - `series`: each recurring series as last sent (UID, SEQUENCE, the
+//!   parameters it was sent with, and whether it is active, ended by a
+//!   change, or cancelled). Ended series are the "history" the pure core
+//!   needs to keep meetings already held as they were.
+//! - `occurrences`: each single meeting update (RECURRENCE-ID) sent, with a
+//!   fingerprint of what it said.
+//! - `messages`: every message, queued or sent, keyed by its derived
+//!   Message-ID (so enqueuing the same message twice is a no-op), with the
+//!   outbox columns: attempts, next attempt, last error.
+//!
+//! The database runs in WAL mode with `synchronous = NORMAL`: a commit
+//! survives the process being killed at any point (SQLite's guarantee for
+//! WAL), and a power cut can at worst roll back the last commits, which
+//! makes touchbase resend, never lose, a message. Schema changes are
+//! numbered migrations tracked in `PRAGMA user_version`.
+
+mod outbox;
+mod rows;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
+pub use outbox::{backoff, NewMessage, Queued, Status};
+
+/// Ledger failures. Every one of them is about the local database, so a
+/// caller retries later or stops; none is caused by roster input.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The state folder could not be created.
+    #[error("cannot create state folder {path}: {source}")]
+    StateDir {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// SQLite refused something.
+    #[error("ledger {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// A row holds a value this touchbase cannot read: the file was
+    /// edited by hand or damaged. Nothing is sent from a ledger that does
+    /// not say for sure what was sent before.
+    #[error("ledger {path}: table {table}, row {key}: column {column} holds {found:?}, expected {expected}; restore the ledger from a backup (docs/operations.md)")]
+    Corrupt {
+        /// The database file.
+        path: PathBuf,
+        /// The table.
+        table: &'static str,
+        /// The row's key (a UID, with the RECURRENCE-ID for occurrences).
+        key: String,
+        /// The column.
+        column: &'static str,
+        /// What it holds.
+        found: String,
+        /// What it should hold.
+        expected: &'static str,
+    },
+    /// The database was written by a newer touchbase.
+    #[error("ledger {path} has schema version {found}, newer than this touchbase knows ({known}); upgrade touchbase")]
+    TooNew {
+        /// The database file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+        /// The newest this build knows.
+        known: i64,
+    },
+}
+
+/// The file name of the ledger inside `state_dir`.
+pub const FILE: &str = "ledger.sqlite3";
+
+/// Numbered migrations; entry `i` takes the schema from version `i` to `i + 1`.
+const MIGRATIONS: &[&str] = &[r"
+CREATE TABLE series (
+    uid              TEXT PRIMARY KEY,
+    pair_uid         TEXT NOT NULL,
+    manager          TEXT NOT NULL,
+    manager_name     TEXT NOT NULL,
+    report           TEXT NOT NULL,
+    report_name      TEXT NOT NULL,
+    sequence         INTEGER NOT NULL,
+    state            TEXT NOT NULL CHECK (state IN ('active', 'ended', 'cancelled')),
+    anchor           TEXT NOT NULL,
+    first_date       TEXT NOT NULL,
+    until_date       TEXT,
+    time             TEXT NOT NULL,
+    cadence          TEXT NOT NULL,
+    duration_minutes INTEGER NOT NULL,
+    timezone         TEXT NOT NULL,
+    paused_until     TEXT,
+    fingerprint      TEXT NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+CREATE INDEX series_pair ON series (pair_uid);
+CREATE TABLE occurrences (
+    uid           TEXT NOT NULL,
+    recurrence_id TEXT NOT NULL,
+    fingerprint   TEXT NOT NULL,
+    state         TEXT NOT NULL CHECK (state IN ('sent', 'cancelled')),
+    PRIMARY KEY (uid, recurrence_id)
+);
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    message_id      TEXT NOT NULL UNIQUE,
+    uid             TEXT NOT NULL,
+    recurrence_id   TEXT,
+    sequence        INTEGER NOT NULL,
+    method          TEXT NOT NULL,
+    recipient       TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    content_hash    TEXT NOT NULL,
+    body            BLOB NOT NULL,
+    created_at      INTEGER NOT NULL,
+    state           TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    last_error      TEXT,
+    sent_at         INTEGER
+);
+CREATE INDEX messages_due ON messages (state, next_attempt_at);
+CREATE TABLE feed_secrets (
+    person     TEXT PRIMARY KEY,
+    secret     TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+);
+"];
+
+/// The open ledger.
+#[derive(Debug)]
+pub struct Ledger {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Ledger {
+    /// Opens (creating if needed) the ledger in `state_dir`, migrating it
+    /// to the current schema.
+    pub fn open(state_dir: &Path) -> Result<Ledger, LedgerError> {
+        std::fs::create_dir_all(state_dir).map_err(|source| LedgerError::StateDir {
+            path: state_dir.to_path_buf(),
+            source,
+        })?;
+        Ledger::open_file(&state_dir.join(FILE))
+    }
+
+    /// Opens the ledger only if it exists (for read-only commands that
+    /// must not create state).
+    pub fn open_existing(state_dir: &Path) -> Result<Option<Ledger>, LedgerError> {
+        let path = state_dir.join(FILE);
+        if path.exists() {
+            Ledger::open_file(&path).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn open_file(path: &Path) -> Result<Ledger, LedgerError> {
+        let err = |source| LedgerError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(err)?;
+        let mut ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+        };
+        ledger.migrate()?;
+        Ok(ledger)
+    }
+
+    fn err(&self, source: rusqlite::Error) -> LedgerError {
+        LedgerError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), LedgerError> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(LedgerError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known,
+            });
+        }
+        for (i, sql) in MIGRATIONS
+            .iter()
+            .enumerate()
+            .skip(usize::try_from(version).unwrap_or(0))
+        {
+            let tx = self.conn.transaction().map_err(|e| LedgerError::Sqlite {
+                path: self.path.clone(),
+                source: e,
+            })?;
+            let step = tx
+                .execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", i as i64 + 1))
+                .and_then(|()| tx.commit());
+            step.map_err(|e| self.err(e))?;
+        }
+        Ok(())
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Everything the reconciler needs to know of what was sent. A row
+    /// that cannot be read is an error ([`LedgerError::Corrupt`]), never
+    /// skipped: skipping one could leave an opt-out's stop unsent.
+    pub fn sent(&self) -> Result<Sent, LedgerError> {
+        let raw = rows::read(&self.conn).map_err(|e| self.err(e))?;
+        raw.into_sent().map_err(|c| c.at(&self.path))
+    }
+
+    /// Records a reconcile's outcome in one transaction: the series and
+    /// occurrence states it leaves behind and the messages it queues. A
+    /// crash before the commit leaves the ledger as it was, and the next
+    /// reconcile computes the same changes again.
+    pub fn apply(
+        &mut self,
+        series: &[SentSeries],
+        occurrences: &[SentOccurrence],
+        messages: &[NewMessage],
+        now: i64,
+    ) -> Result<usize, LedgerError> {
+        let ok = messages
+            .iter()
+            .cloned()
+            .map(Ok::<_, std::convert::Infallible>);
+        match self.apply_stream(series, occurrences, ok, now)? {
+            Ok(n) => Ok(n),
+            Err(never) => match never {},
+        }
+    }
+
+    /// [`Ledger::apply`] with messages made one at a time as they are
+    /// stored, so a large reconcile never holds every message body at once.
+    /// The first `Err` a message yields rolls the whole transaction back and
+    /// is returned inside `Ok`.
+    pub fn apply_stream<E>(
+        &mut self,
+        series: &[SentSeries],
+        occurrences: &[SentOccurrence],
+        messages: impl IntoIterator<Item = Result<NewMessage, E>>,
+        now: i64,
+    ) -> Result<Result<usize, E>, LedgerError> {
+        let path = self.path.clone();
+        let err = |source| LedgerError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        rows::write(&tx, series, occurrences, now).map_err(err)?;
+        let queued = match outbox::enqueue(&tx, messages, now).map_err(err)? {
+            Ok(n) => n,
+            // Dropping the transaction rolls it back.
+            Err(e) => return Ok(Err(e)),
+        };
+        tx.commit().map_err(err)?;
+        Ok(Ok(queued))
+    }
+
+    /// The feed secret of `person` (lowercased address), if one was made.
+    pub fn feed_secret(&self, person: &str) -> Result<Option<String>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT secret FROM feed_secrets WHERE person = ?1",
+                [person],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Stores `secret` as the feed secret of `person`, replacing any other.
+    pub fn set_feed_secret(
+        &mut self,
+        person: &str,
+        secret: &str,
+        now: i64,
+    ) -> Result<(), LedgerError> {
+        self.conn
+            .execute(
+                "INSERT INTO feed_secrets (person, secret, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (person) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
+                params![person, secret, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// SQLite's `data_version`: changes when another connection commits, so
+    /// a reader can tell cheaply that what it cached is stale.
+    pub fn data_version(&self) -> Result<i64, LedgerError> {
+        self.conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut st| st.query_row([], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
+    /// Every (person, secret), for serving feeds.
+    pub fn feed_secrets(&self) -> Result<Vec<(String, String)>, LedgerError> {
+        let run = || -> rusqlite::Result<Vec<(String, String)>> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT person, secret FROM feed_secrets")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,158 @@
+//! Ledger tests against a real SQLite file.
+
+use super::*;
+
+fn msg(id: &str) -> NewMessage {
+    NewMessage {
+        message_id: id.to_string(),
+        uid: "u1@touchbase".into(),
+        recurrence_id: None,
+        sequence: 0,
+        method: "REQUEST".into(),
+        recipient: "ada@example.com".into(),
+        subject: "1:1".into(),
+        content_hash: "h".into(),
+        body: b"body".to_vec(),
+    }
+}
+
+fn series(uid: &str, sequence: u32) -> SentSeries {
+    use crate::core::reconcile::{SeriesState, Shape, Who, Zone};
+    SentSeries {
+        uid: uid.into(),
+        pair_uid: uid.into(),
+        manager: Who::new("ada@example.com", "Ada"),
+        report: Who::new("grace@example.com", "Grace"),
+        sequence,
+        state: SeriesState::Active,
+        shape: Shape {
+            anchor: jiff::civil::date(2027, 1, 5),
+            time: jiff::civil::time(9, 30, 0, 0),
+            cadence: crate::core::cadence::Cadence::Weeks(1),
+            duration_minutes: 30,
+            zone: Zone {
+                name: "Europe/London".into(),
+                tz: jiff::tz::TimeZone::get("Europe/London").expect("zone"),
+            },
+        },
+        first_date: jiff::civil::date(2027, 1, 5),
+        until_date: None,
+        paused_until: None,
+        fingerprint: "f".into(),
+    }
+}
+
+#[test]
+fn migrates_once_and_reopens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    {
+        let mut l = Ledger::open(&state).expect("open");
+        l.apply(&[series("u1", 0)], &[], &[msg("m1")], 100)
+            .expect("apply");
+    }
+    let l = Ledger::open(&state).expect("reopen");
+    assert_eq!(l.sent().expect("sent").series, vec![series("u1", 0)]);
+    assert_eq!(l.queue_len().expect("len"), 1);
+    let version: i64 = l
+        .conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .expect("version");
+    assert_eq!(version, MIGRATIONS.len() as i64);
+    let mode: String = l
+        .conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("mode");
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let l = Ledger::open(dir.path()).expect("open");
+        l.conn
+            .pragma_update(None, "user_version", 99)
+            .expect("bump");
+    }
+    assert!(matches!(
+        Ledger::open(dir.path()),
+        Err(LedgerError::TooNew { found: 99, .. })
+    ));
+}
+
+#[test]
+fn enqueue_is_idempotent_by_message_id() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    assert_eq!(
+        l.apply(&[], &[], &[msg("m1"), msg("m2")], 10)
+            .expect("apply"),
+        2
+    );
+    assert_eq!(l.apply(&[], &[], &[msg("m1")], 11).expect("apply"), 0);
+    assert_eq!(l.queue_len().expect("len"), 2);
+}
+
+#[test]
+fn retry_backs_off_and_failure_is_final() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    l.apply(&[], &[], &[msg("m1"), msg("m2")], 1000)
+        .expect("apply");
+    let due = l.due(1000, 10).expect("due");
+    assert_eq!(due.len(), 2);
+    l.mark_retry(due[0].id, 1000, "421 try later")
+        .expect("retry");
+    l.mark_failed(due[1].id, 1000, "550 no such user")
+        .expect("fail");
+    assert!(l.due(1029, 10).expect("due").is_empty());
+    assert_eq!(l.due(1030, 10).expect("due").len(), 1);
+    l.mark_retry(due[0].id, 1030, "421 again").expect("retry");
+    assert_eq!(l.next_due().expect("next"), Some(1090));
+    let s = l.status(5).expect("status");
+    assert_eq!((s.queued, s.retrying, s.sent), (1, 1, 0));
+    assert_eq!(s.failures.len(), 1);
+    assert!(s.failures[0].3.contains("550"));
+    assert!(s.retries[0].3.contains("421 again"));
+    l.mark_sent(&[due[0].id], 1100).expect("sent");
+    let s = l.status(5).expect("status");
+    assert_eq!((s.queued, s.sent), (0, 1));
+    assert_eq!(s.last_sent.map(|x| x.0), Some(1100));
+}
+
+#[test]
+fn backoff_starts_within_30s_and_caps_at_an_hour() {
+    assert_eq!(backoff(1), 30);
+    assert_eq!(backoff(2), 60);
+    assert_eq!(backoff(3), 120);
+    assert_eq!(backoff(8), 3600);
+    assert_eq!(backoff(1000), 3600);
+}
+
+#[test]
+fn feed_secrets_replace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    assert_eq!(l.feed_secret("ada@example.com").expect("get"), None);
+    l.set_feed_secret("ada@example.com", "s1", 1).expect("set");
+    l.set_feed_secret("ada@example.com", "s2", 2).expect("set");
+    assert_eq!(
+        l.feed_secret("ada@example.com").expect("get").as_deref(),
+        Some("s2")
+    );
+    assert_eq!(l.feed_secrets().expect("all").len(), 1);
+}
+
+#[test]
+fn a_message_that_cannot_be_made_rolls_the_whole_reconcile_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    let messages = vec![Ok(msg("m1")), Err("no such address"), Ok(msg("m2"))];
+    let r = l
+        .apply_stream(&[series("u1", 0)], &[], messages, 10)
+        .expect("ledger works");
+    assert_eq!(r, Err("no such address"));
+    assert_eq!(l.queue_len().expect("len"), 0);
+    assert!(l.sent().expect("sent").series.is_empty());
+}

@@ -1,0 +1,113 @@
+//! Reading the input files: the configuration (with systemd credentials
+//! and environment overrides) and the roster it names. Parsing and
+//! validation are the core's and [`config`]'s; this module only reads, and
+//! turns an unreadable file into a located error.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::core::roster::{self, Roster};
+use crate::core::source::{InputError, InputErrors, Origin, SourceText};
+use crate::shell::config::{self, Config};
+
+/// The configuration and roster, loaded and checked.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: Config,
+    /// The roster.
+    pub roster: Roster,
+}
+
+/// Which configuration file to read: `--config`, else `$TOUCHBASE_CONFIG`,
+/// else the system default.
+pub fn config_path(flag: Option<&Path>, env: &BTreeMap<String, String>) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| {
+            env.get("TOUCHBASE_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH))
+}
+
+fn read(path: &Path, what: &str, expected: &str) -> Result<SourceText, InputErrors> {
+    std::fs::read_to_string(path)
+        .map(|text| SourceText::new(path, text))
+        .map_err(|e| {
+            InputError {
+                origin: Origin::File {
+                    path: path.to_path_buf(),
+                    line: 0,
+                    column: 0,
+                },
+                key: String::new(),
+                found: format!("no readable {what} ({e})"),
+                expected: expected.to_string(),
+                hint: None,
+            }
+            .into()
+        })
+}
+
+/// Secrets handed over by systemd (`LoadCredential=smtp-url:...`), read
+/// from `$CREDENTIALS_DIRECTORY` when it is set.
+fn read_credentials(
+    env: &BTreeMap<String, String>,
+) -> Result<Vec<config::Credential>, InputErrors> {
+    let Some(dir) = env.get("CREDENTIALS_DIRECTORY").filter(|d| !d.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (name, key) in config::CREDENTIALS {
+        let path = Path::new(dir).join(name);
+        if !path.exists() {
+            continue;
+        }
+        let text = read(
+            &path,
+            "credential",
+            &format!("a readable credential file for `{key}`"),
+        )?
+        .text;
+        let value = text
+            .strip_suffix("\r\n")
+            .or_else(|| text.strip_suffix('\n'))
+            .unwrap_or(&text)
+            .to_string();
+        out.push(config::Credential { key, path, value });
+    }
+    Ok(out)
+}
+
+/// Reads and checks the configuration at `path` (credentials from
+/// `$CREDENTIALS_DIRECTORY`, overrides from `env`).
+pub fn load_config(path: &Path, env: &BTreeMap<String, String>) -> Result<Config, InputErrors> {
+    let source = read(
+        path,
+        "configuration file",
+        "a touchbase.toml (given by --config, $TOUCHBASE_CONFIG or at /etc/touchbase/touchbase.toml)",
+    )?;
+    let credentials = read_credentials(env)?;
+    config::parse_with(&source, env, &credentials)
+}
+
+/// Reads and checks the roster that `config` names.
+pub fn load_roster(config: &Config) -> Result<Roster, InputErrors> {
+    let source = read(
+        &config.roster,
+        "roster file",
+        &format!(
+            "the roster file that `roster` in {} names",
+            config.path.display()
+        ),
+    )?;
+    roster::parse(&source)
+}
+
+/// Reads and checks the configuration at `path` and the roster it names.
+pub fn load(path: &Path, env: &BTreeMap<String, String>) -> Result<Loaded, InputErrors> {
+    let config = load_config(path, env)?;
+    let roster = load_roster(&config)?;
+    Ok(Loaded { config, roster })
+}

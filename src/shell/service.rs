@@ -1,0 +1,140 @@
+//! One reconcile carried out: read the ledger, compute what is due, build
+//! the messages and queue them in one transaction; and draining the outbox.
+//!
+//! This is where the pure core meets SQLite and the mail transports; the
+//! daemon and the one-shot commands share it.
+
+use std::sync::atomic::AtomicBool;
+
+use jiff::Timestamp;
+
+use crate::core::events::Organizer;
+use crate::core::reconcile::{self, Outcome, Settings};
+use crate::core::roster::Roster;
+use crate::core::series::History;
+use crate::shell::config::Config;
+use crate::shell::ledger::{Ledger, LedgerError, NewMessage};
+use crate::shell::mail::message::{self, Invitation};
+use crate::shell::mail::sender::{self, Drained};
+use crate::shell::mail::transport::{SendError, Sender};
+
+/// A reconcile or drain failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The ledger failed.
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    /// A message could not be built (an address lettre refuses).
+    #[error(transparent)]
+    Message(#[from] message::MessageError),
+    /// The transport could not be set up.
+    #[error("mail transport: {0}")]
+    Transport(#[from] SendError),
+}
+
+/// The organizer of every invitation: `mail.from`.
+pub fn organizer(config: &Config) -> Organizer<'_> {
+    Organizer {
+        name: config.mail.from_name.as_deref(),
+        email: &config.mail.from_email,
+    }
+}
+
+/// Computes what the next reconcile would send, without sending or
+/// recording anything.
+pub fn plan(
+    config: &Config,
+    roster: &Roster,
+    ledger: Option<&Ledger>,
+    now: Timestamp,
+) -> Result<Outcome, ServiceError> {
+    let sent = match ledger {
+        Some(l) => l.sent()?,
+        None => Default::default(),
+    };
+    Ok(reconcile::reconcile(roster, &sent, settings(config), now))
+}
+
+fn settings(config: &Config) -> Settings<'_> {
+    Settings {
+        organizer: organizer(config),
+        lead_days: config.dispatch.lead_days,
+        invite_reports: config.mail.invite_reports,
+    }
+}
+
+/// Reconciles once: queues every message due and records the new state,
+/// atomically. Returns the outcome and how many messages were new.
+pub fn reconcile(
+    config: &Config,
+    roster: &Roster,
+    ledger: &mut Ledger,
+    now: Timestamp,
+) -> Result<(Outcome, usize), ServiceError> {
+    let sent = ledger.sent()?;
+    let outcome = reconcile::reconcile(roster, &sent, settings(config), now);
+    // Each MIME message is built as it is stored, so that a reconcile that
+    // sends thousands never holds every body at once (memory a long-running
+    // daemon would otherwise keep).
+    let messages = outcome.messages.iter().map(|m| {
+        let body = message::build(&Invitation {
+            from_name: config.mail.from_name.clone(),
+            from_email: config.mail.from_email.clone(),
+            to_name: m.to.name.clone(),
+            to_email: m.to.email.clone(),
+            subject: m.body.subject.clone(),
+            text: m.body.text.clone(),
+            html: m.body.html.clone(),
+            method: m.method,
+            ics: m.ics.clone(),
+            message_id: m.message_id.clone(),
+            date: now.as_second(),
+        })?;
+        Ok::<_, ServiceError>(NewMessage {
+            message_id: m.message_id.clone(),
+            uid: m.uid.clone(),
+            recurrence_id: m.recurrence_id.clone(),
+            sequence: m.sequence,
+            method: m.method.as_str().to_string(),
+            recipient: m.to.email.clone(),
+            subject: m.body.subject.clone(),
+            content_hash: m.content_hash.clone(),
+            body,
+        })
+    });
+    let queued = ledger.apply_stream(
+        &outcome.series,
+        &outcome.occurrences,
+        messages,
+        now.as_second(),
+    )??;
+    Ok((outcome, queued))
+}
+
+/// The pairs' earlier series, from the ledger when there is one (a series
+/// split by a change of time or cadence keeps its past meetings), read
+/// without creating anything.
+pub fn history(config: &Config) -> Result<History, ServiceError> {
+    match Ledger::open_existing(&config.state_dir)? {
+        Some(l) => Ok(reconcile::history(&l.sent()?)),
+        None => Ok(History::new()),
+    }
+}
+
+/// Sends what is due through the configured transport.
+pub fn drain(
+    config: &Config,
+    ledger: &mut Ledger,
+    sender: &Sender,
+    stop: &AtomicBool,
+) -> Result<Drained, ServiceError> {
+    let now = || crate::shell::clock::now().as_second();
+    Ok(sender::drain(
+        ledger,
+        sender,
+        &config.mail.from_email,
+        usize::try_from(config.mail.connections).unwrap_or(1),
+        &now,
+        stop,
+    )?)
+}
