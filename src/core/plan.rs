@@ -8,11 +8,11 @@
 use std::borrow::Cow;
 
 use jiff::civil::DateTime;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::core::prompts::{Prompt, Rotation};
 use crate::core::roster::{Pair, Roster};
-use crate::core::schedule::{self, Clock, Window};
+use crate::core::schedule::{self, slots, Clock, Window};
 use crate::core::series::{series_of, History, PastSeries};
 
 /// One meeting of one pair.
@@ -144,4 +144,22 @@ pub fn plan<'r>(
         ))
     });
     out
+}
+
+/// When the next meeting enters its lead time (its prompts become due).
+pub fn next_lead_entry(roster: &Roster, lead_days: u32, now: Timestamp) -> Option<Timestamp> {
+    let lead = SignedDuration::from_hours(24 * i64::from(lead_days));
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let from = today.checked_sub(1.day()).ok()?;
+    let until = today
+        .checked_add(i64::from(lead_days + 7 * 13 + 2).days())
+        .ok()?;
+    roster
+        .active_pairs()
+        .filter_map(|p| {
+            slots(p, Window { from, until })
+                .filter_map(|s| s.start.checked_sub(lead).ok())
+                .find(|t| *t > now)
+        })
+        .min()
 }

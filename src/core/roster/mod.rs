@@ -129,6 +129,15 @@ impl Roster {
     }
 }
 
+/// How many of `old`'s active pairs `new` would cancel, out of how many.
+pub fn would_cancel(old: &Roster, new: &Roster) -> (usize, usize) {
+    let kept: std::collections::HashSet<&str> =
+        new.active_pairs().map(|p| p.uid.as_str()).collect();
+    let active: Vec<&str> = old.active_pairs().map(|p| p.uid.as_str()).collect();
+    let cancelled = active.iter().filter(|u| !kept.contains(*u)).count();
+    (cancelled, active.len())
+}
+
 /// The roster formats, chosen by file extension.
 pub fn format_of(path: &Path) -> Option<Format> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();

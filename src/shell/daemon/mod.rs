@@ -26,14 +26,13 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::Timestamp;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{watch as tokio_watch, Notify};
 
-use crate::core::roster::Roster;
-use crate::core::schedule::{slots, Window};
+use crate::core::plan;
+use crate::core::roster;
 use crate::core::source::SourceText;
-use crate::shell::config::Config;
 use crate::shell::ledger::Ledger;
 use crate::shell::load::Loaded;
 use crate::shell::mail::transport::Sender;
@@ -233,7 +232,7 @@ fn reconcile_and_send(
     let retry = ledger
         .next_due()?
         .and_then(|s| Timestamp::from_second(s).ok());
-    let lead = next_lead_entry(&current.roster, config, now);
+    let lead = plan::next_lead_entry(&current.roster, config.dispatch.lead_days, now);
     let next_wake = [retry, lead].into_iter().flatten().min();
     shared.health(|h| {
         h.last_reconcile = Some(crate::shell::clock::now());
@@ -258,24 +257,6 @@ fn reconcile_and_send(
     Ok(())
 }
 
-/// When the next meeting enters its lead time (its prompts become due).
-fn next_lead_entry(roster: &Roster, config: &Config, now: Timestamp) -> Option<Timestamp> {
-    let lead = SignedDuration::from_hours(24 * i64::from(config.dispatch.lead_days));
-    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let from = today.checked_sub(1.day()).ok()?;
-    let until = today
-        .checked_add(i64::from(config.dispatch.lead_days + 7 * 13 + 2).days())
-        .ok()?;
-    roster
-        .active_pairs()
-        .filter_map(|p| {
-            slots(p, Window { from, until })
-                .filter_map(|s| s.start.checked_sub(lead).ok())
-                .find(|t| *t > now)
-        })
-        .min()
-}
-
 /// Reads the roster again. `explicit` (SIGHUP) also applies a reload that
 /// would cancel more than half of the active series. Returns whether the
 /// roster in force changed.
@@ -297,7 +278,7 @@ fn reload(shared: &Shared, explicit: bool) -> bool {
         }
     };
     let current = shared.current();
-    let (cancelled, active) = would_cancel(&current.roster, &new);
+    let (cancelled, active) = roster::would_cancel(&current.roster, &new);
     if !explicit && cancelled * 2 > active {
         let msg = format!(
             "roster edit held back: it would cancel {cancelled} of {active} active series; \
@@ -322,15 +303,6 @@ fn reload(shared: &Shared, explicit: bool) -> bool {
         shared.current().roster.active_pairs().count()
     );
     true
-}
-
-/// How many of `old`'s active pairs `new` would cancel, out of how many.
-pub fn would_cancel(old: &Roster, new: &Roster) -> (usize, usize) {
-    let kept: std::collections::HashSet<&str> =
-        new.active_pairs().map(|p| p.uid.as_str()).collect();
-    let active: Vec<&str> = old.active_pairs().map(|p| p.uid.as_str()).collect();
-    let cancelled = active.iter().filter(|u| !kept.contains(*u)).count();
-    (cancelled, active.len())
 }
 
 /// "12 pairs, 0 queued, next send Tue 09:30 UTC".
