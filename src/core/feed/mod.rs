@@ -6,14 +6,14 @@
 //! exactly as asking for an address the roster does not know, so the
 //! answer never tells that someone opted out.
 //!
-//! [`render`] writes one person's feed; [`FeedSet`] renders everyone's in
-//! one pass, each pair's events once for the two feeds that hold them.
+//! [`render`] writes one person's feed; a [`Directory`] indexes everyone's
+//! pairs once, so a server answering many feeds never scans the roster.
 
-mod set;
+mod directory;
 
-pub use set::FeedSet;
+pub use directory::Directory;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -71,58 +71,6 @@ pub fn person_pairs<'r>(
         (None, None) => return Err(UnknownPerson(email.trim().to_string())),
     };
     Ok((name, pairs))
-}
-
-/// Everyone who has a feed, indexed by address, for serving many feeds
-/// from one roster without scanning it for each.
-#[derive(Debug, Clone, Default)]
-pub struct Directory<'r> {
-    people: HashMap<String, (&'r str, Vec<&'r Pair>)>,
-}
-
-impl<'r> Directory<'r> {
-    /// Indexes the managers and the active pairs of `roster`.
-    pub fn new(roster: &'r Roster) -> Self {
-        let mut people: HashMap<String, (&'r str, Vec<&'r Pair>)> = HashMap::new();
-        for m in &roster.managers {
-            people.insert(m.person.key(), (m.person.name.as_str(), Vec::new()));
-        }
-        for p in roster.active_pairs() {
-            if let Some(entry) = people.get_mut(&p.manager.key()) {
-                entry.1.push(p);
-            }
-            let entry = people
-                .entry(p.report.key())
-                .or_insert((p.report.name.as_str(), Vec::new()));
-            // Someone who reports to themselves is caught by validation;
-            // this keeps a pair from appearing twice regardless.
-            if !entry.1.iter().any(|q| std::ptr::eq(*q, p)) {
-                entry.1.push(p);
-            }
-        }
-        Directory { people }
-    }
-
-    /// The addresses that have a feed, lowercased, in no particular order.
-    pub fn emails(&self) -> impl Iterator<Item = &str> {
-        self.people.keys().map(String::as_str)
-    }
-
-    /// Everyone with a feed: lowercased address, display name and pairs,
-    /// in no particular order.
-    pub fn entries(&self) -> impl Iterator<Item = (&str, &'r str, &[&'r Pair])> {
-        self.people
-            .iter()
-            .map(|(email, (name, pairs))| (email.as_str(), *name, pairs.as_slice()))
-    }
-
-    /// The display name and the pairs of `email`.
-    pub fn lookup(&self, email: &str) -> Result<(&'r str, &[&'r Pair]), UnknownPerson> {
-        self.people
-            .get(&email.trim().to_ascii_lowercase())
-            .map(|(name, pairs)| (*name, pairs.as_slice()))
-            .ok_or_else(|| UnknownPerson(email.trim().to_string()))
-    }
 }
 
 /// The feed of `email` for `window`: every series of the person's pairs,

@@ -2,51 +2,15 @@
 //! overrides, each a complete event (clients such as Outlook drop attendees
 //! and location from an override that leaves them out).
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use jiff::civil::DateTime;
 
 use super::writer::Writer;
 use crate::core::events::{master_description, Organizer, Override, SeriesEvents, When, GUIDANCE};
-use crate::core::prompts::Bank;
 
 /// Writes the master and the overrides of `events`; `dtstamp` is the
 /// document's `DTSTAMP` (already formatted, UTC).
 pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) {
-    write_series_with(w, events, org, dtstamp, None);
-}
-
-/// [`write_series`] for a caller writing many series from one bank: each
-/// override's `DESCRIPTION` line comes from `cache` when it was rendered
-/// before, and the per-series buffers are reused.
-pub fn write_series_cached(
-    w: &mut Writer,
-    events: &SeriesEvents<'_>,
-    org: Organizer<'_>,
-    dtstamp: &str,
-    cache: &mut SeriesCache<'_>,
-) {
-    write_series_with(w, events, org, dtstamp, Some(cache));
-}
-
-fn write_series_with(
-    w: &mut Writer,
-    events: &SeriesEvents<'_>,
-    org: Organizer<'_>,
-    dtstamp: &str,
-    cache: Option<&mut SeriesCache<'_>>,
-) {
-    let mut own = Shared::default();
-    let (shared, mut descriptions) = match cache {
-        Some(c) => {
-            let same_bank = std::ptr::eq(c.bank, events.bank);
-            (&mut c.shared, same_bank.then_some(&mut c.descriptions))
-        }
-        None => (&mut own, None),
-    };
-    shared.fill(events, org, dtstamp);
-    let shared = &*shared;
+    let shared = Shared::new(events, org, dtstamp);
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
     local(w, "DTSTART", tzid, events.dtstart);
@@ -60,7 +24,7 @@ fn write_series_with(
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
     for o in &events.overrides {
-        write_override(w, events, o, shared, descriptions.as_deref_mut());
+        write_override(w, events, o, &shared);
     }
 }
 
@@ -76,64 +40,14 @@ pub fn write_occurrence(
     let Some(o) = events.overrides.get(index) else {
         return;
     };
-    let mut shared = Shared::default();
-    shared.fill(events, org, dtstamp);
-    write_override(w, events, o, &shared, None);
-}
-
-/// What a batch of series from one bank can share: rendered `DESCRIPTION`
-/// lines of overrides, by prompt indices (across a roster the same few
-/// combinations of prompts recur, and escaping and folding them again was
-/// the largest part of an override), and the per-series buffers.
-#[derive(Debug, Clone)]
-pub struct SeriesCache<'b> {
-    bank: &'b Bank,
-    descriptions: DescriptionLines,
-    shared: Shared,
-}
-
-type DescriptionLines = HashMap<Vec<u16>, String, BuildHasherDefault<Fnv>>;
-
-impl<'b> SeriesCache<'b> {
-    /// An empty cache for series whose prompts are from `bank`; the
-    /// descriptions of series from any other bank are not cached.
-    pub fn new(bank: &'b Bank) -> Self {
-        SeriesCache {
-            bank,
-            descriptions: DescriptionLines::default(),
-            shared: Shared::default(),
-        }
-    }
-}
-
-/// FNV-1a. The keys are a few prompt indices from the roster: SipHash's
-/// resistance to chosen keys buys nothing there, and its cost showed on
-/// every override.
-#[derive(Debug, Clone, Copy)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+    let shared = Shared::new(events, org, dtstamp);
+    write_override(w, events, o, &shared);
 }
 
 /// The lines every `VEVENT` of a series repeats verbatim, rendered once:
 /// a feed writes them for the master and for each override, and escaping,
 /// quoting and folding them again each time was most of the work.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Shared {
     /// `BEGIN`, `UID` and `DTSTAMP`.
     head: String,
@@ -144,28 +58,22 @@ struct Shared {
 }
 
 impl Shared {
-    /// Renders the lines of `events`' series into the buffers, replacing
-    /// what they held.
-    fn fill(&mut self, events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) {
-        let mut w = Writer::from_buffer(cleared(&mut self.head));
-        w.begin("VEVENT");
-        w.raw("UID", &events.series.uid);
-        w.raw("DTSTAMP", dtstamp);
-        self.head = w.finish();
-        let mut w = Writer::from_buffer(cleared(&mut self.common));
-        common(&mut w, events);
-        self.common = w.finish();
-        let mut w = Writer::from_buffer(cleared(&mut self.attendees));
-        attendees(&mut w, events, org);
-        self.attendees = w.finish();
+    /// Renders the lines of `events`' series.
+    fn new(events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) -> Shared {
+        let mut head = Writer::new();
+        head.begin("VEVENT");
+        head.raw("UID", &events.series.uid);
+        head.raw("DTSTAMP", dtstamp);
+        let mut shared = Writer::new();
+        common(&mut shared, events);
+        let mut after = Writer::new();
+        attendees(&mut after, events, org);
+        Shared {
+            head: head.finish(),
+            common: shared.finish(),
+            attendees: after.finish(),
+        }
     }
-}
-
-/// The buffer of `s`, emptied, leaving `s` empty too.
-fn cleared(s: &mut String) -> String {
-    let mut buf = std::mem::take(s);
-    buf.clear();
-    buf
 }
 
 fn write_override(
@@ -173,7 +81,6 @@ fn write_override(
     events: &SeriesEvents<'_>,
     o: &Override,
     shared: &Shared,
-    descriptions: Option<&mut DescriptionLines>,
 ) {
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
@@ -189,20 +96,7 @@ fn write_override(
         }
     }
     w.push_lines(&shared.common);
-    match descriptions {
-        Some(lines) => {
-            // Looked up by slice first: a hit must not allocate a key.
-            if let Some(line) = lines.get(o.prompts.as_slice()) {
-                w.push_lines(line);
-            } else {
-                let mut line = Writer::with_capacity(512);
-                description(&mut line, events, o);
-                w.push_lines(line.as_str());
-                lines.insert(o.prompts.clone(), line.finish());
-            }
-        }
-        None => description(w, events, o),
-    }
+    description(w, events, o);
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
 }

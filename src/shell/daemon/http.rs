@@ -159,7 +159,16 @@ fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
     let config = &shared.config;
     let window = feed::served_window(today, config.dispatch.horizon_weeks);
     let org = crate::shell::service::organizer(config);
-    let body = feed::render(&current.roster, &current.history, person, window, org, now).ok()?;
+    let (name, pairs) = current.directory.lookup(&current.roster, person).ok()?;
+    let body = feed::render_pairs(
+        &current.roster,
+        &current.history,
+        name,
+        &pairs,
+        window,
+        org,
+        now,
+    );
     let etag = format!("\"{}\"", hex128(&[body.as_bytes()]));
     let feed = Feed {
         etag: HeaderValue::from_str(&etag).ok()?,

@@ -60,11 +60,7 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
     let secrets = secrets::Secrets::new(ledger.feed_secrets()?);
     let shared = Arc::new(Shared {
-        current: RwLock::new(Arc::new(Current {
-            roster: Arc::new(roster),
-            history,
-            generation: 0,
-        })),
+        current: RwLock::new(Arc::new(Current::new(Arc::new(roster), history, 0))),
         generation: std::sync::atomic::AtomicU64::new(0),
         feeds: RwLock::new(FeedCache::default()),
         secrets: RwLock::new(Arc::new(secrets)),

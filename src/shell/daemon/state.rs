@@ -29,6 +29,7 @@ struct Reader {
     /// lock) means nothing to re-read.
     wal: Option<(u64, std::time::SystemTime)>,
 }
+use crate::core::feed::Directory;
 use crate::core::roster::Roster;
 use crate::core::series::History;
 use crate::shell::config::Config;
@@ -41,8 +42,23 @@ pub struct Current {
     pub roster: Arc<Roster>,
     /// Earlier series of pairs, from the ledger.
     pub history: History,
+    /// Who has a feed, and which pairs it holds (shared while the roster
+    /// stays the same: a history change does not rebuild it).
+    pub directory: Arc<Directory>,
     /// Bumped on every change of either: feed caches key on it.
     pub generation: u64,
+}
+
+impl Current {
+    /// `roster` and `history` at `generation`, with the roster's directory.
+    pub fn new(roster: Arc<Roster>, history: History, generation: u64) -> Current {
+        Current {
+            directory: Arc::new(Directory::new(&roster)),
+            roster,
+            history,
+            generation,
+        }
+    }
 }
 
 /// One rendered feed.
@@ -156,11 +172,17 @@ impl Shared {
             Err(poisoned) => poisoned.into_inner(),
         };
         let generation = guard.generation + 1;
-        *guard = Arc::new(Current {
-            roster,
-            history,
-            generation,
-        });
+        let next = if Arc::ptr_eq(&guard.roster, &roster) {
+            Current {
+                directory: guard.directory.clone(),
+                roster,
+                history,
+                generation,
+            }
+        } else {
+            Current::new(roster, history, generation)
+        };
+        *guard = Arc::new(next);
         self.generation.store(generation, Ordering::Release);
     }
 
