@@ -133,8 +133,8 @@ name = "Edsger as manager"
 
     #[test]
     fn lookup_agrees_with_a_scan_of_the_roster_for_everyone() {
-        let roster = crate::core::roster::parse(&SourceText::new("r.toml", ROSTER))
-            .expect("valid roster");
+        let roster =
+            crate::core::roster::parse(&SourceText::new("r.toml", ROSTER)).expect("valid roster");
         let dir = Directory::new(&roster);
         let mut emails: Vec<&str> = dir.emails().collect();
         emails.sort_unstable();
@@ -147,7 +147,10 @@ name = "Edsger as manager"
                 "grace@example.com"
             ]
         );
-        for email in emails.iter().chain(&["EDSGER@example.com ", "frances@example.com", "x@y.z"]) {
+        for email in emails
+            .iter()
+            .chain(&["EDSGER@example.com ", "frances@example.com", "x@y.z"])
+        {
             let indexed = dir
                 .lookup(&roster, email)
                 .map(|(n, p)| (n, p.iter().map(|p| p.uid.clone()).collect::<Vec<_>>()));

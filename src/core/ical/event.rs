@@ -76,12 +76,7 @@ impl Shared {
     }
 }
 
-fn write_override(
-    w: &mut Writer,
-    events: &SeriesEvents<'_>,
-    o: &Override,
-    shared: &Shared,
-) {
+fn write_override(w: &mut Writer, events: &SeriesEvents<'_>, o: &Override, shared: &Shared) {
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
     local(w, "RECURRENCE-ID", tzid, o.recurrence_id);

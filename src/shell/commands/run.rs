@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use jiff::Timestamp;
 
 use super::CliError;
+use crate::shell::clock;
 use crate::shell::ledger::Ledger;
 use crate::shell::load::Loaded;
 use crate::shell::mail::transport::Sender;
@@ -31,14 +32,14 @@ pub fn daemon(
 pub fn once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &loaded.config;
     let mut ledger = Ledger::open(&config.state_dir).map_err(ServiceError::from)?;
-    let t = std::time::Instant::now();
+    let t = clock::instant();
     let (_, queued) = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
-    let reconciled = t.elapsed();
+    let reconciled = clock::since(t);
     let sender = Sender::new(&config.mail.transport).map_err(ServiceError::from)?;
     let stop = AtomicBool::new(false);
-    let t = std::time::Instant::now();
+    let t = clock::instant();
     let d = service::drain(config, &mut ledger, &sender, &stop)?;
-    let drained = t.elapsed();
+    let drained = clock::since(t);
     let left = ledger.queue_len().map_err(ServiceError::from)?;
     writeln!(
         out,

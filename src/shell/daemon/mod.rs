@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context as _;
 use jiff::Timestamp;
@@ -33,6 +33,7 @@ use tokio::sync::{watch as tokio_watch, Notify};
 use crate::core::plan;
 use crate::core::roster;
 use crate::core::source::SourceText;
+use crate::shell::clock;
 use crate::shell::ledger::Ledger;
 use crate::shell::load::Loaded;
 use crate::shell::mail::transport::Sender;
@@ -100,19 +101,17 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
     let every = cron::Schedule::from_str(&shared.config.dispatch.every).ok();
     let mut watchdog = notifier.watchdog_interval().map(tokio::time::interval);
     loop {
-        let until_cron = every
-            .as_ref()
-            .and_then(|s| s.upcoming(chrono::Utc).next())
-            .and_then(|t| (t - chrono::Utc::now()).to_std().ok())
-            .unwrap_or(MAX_SLEEP)
-            .min(MAX_SLEEP);
-        let until_due = shared
-            .health(|h| h.next_wake)
-            .and_then(|t| {
-                let d = t.duration_since(crate::shell::clock::now());
+        let now = clock::now();
+        let until = |t: Option<Timestamp>| {
+            t.and_then(|t| {
+                let d = t.duration_since(now);
                 (!d.is_negative()).then(|| d.unsigned_abs())
             })
-            .unwrap_or(MAX_SLEEP);
+            .unwrap_or(MAX_SLEEP)
+            .min(MAX_SLEEP)
+        };
+        let until_cron = until(every.as_ref().and_then(|s| next_tick(s, now)));
+        let until_due = until(shared.health(|h| h.next_wake));
         let sleep = until_cron.min(until_due).max(Duration::from_millis(50));
         let ping = async {
             match watchdog.as_mut() {
@@ -205,7 +204,7 @@ fn reconcile_and_send(
     sender: &Sender,
     stop: &AtomicBool,
 ) -> anyhow::Result<()> {
-    let t = Instant::now();
+    let t = clock::instant();
     let current = shared.current();
     let config = &shared.config;
     let now = crate::shell::clock::now();
@@ -221,7 +220,7 @@ fn reconcile_and_send(
     m.failed.fetch_add(d.failed as u64, Ordering::Relaxed);
     m.deferred.fetch_add(d.deferred as u64, Ordering::Relaxed);
     m.reconciles.fetch_add(1, Ordering::Relaxed);
-    let micros = u64::try_from(t.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let micros = u64::try_from(clock::since(t).as_micros()).unwrap_or(u64::MAX);
     m.reconcile_micros.fetch_add(micros, Ordering::Relaxed);
     m.last_reconcile_micros.store(micros, Ordering::Relaxed);
     let queue = ledger.queue_len()?;
@@ -238,7 +237,7 @@ fn reconcile_and_send(
     if queued > 0 || d.sent > 0 || d.failed > 0 || d.deferred > 0 {
         tracing::info!(
             "reconciled in {:.3} s: {queued} new messages queued; sent {}, deferred {}, failed {}; {queue} waiting",
-            t.elapsed().as_secs_f64(),
+            clock::since(t).as_secs_f64(),
             d.sent,
             d.deferred,
             d.failed
@@ -251,6 +250,13 @@ fn reconcile_and_send(
         );
     }
     Ok(())
+}
+
+/// The first tick of `schedule` after `now`.
+fn next_tick(schedule: &cron::Schedule, now: Timestamp) -> Option<Timestamp> {
+    let after = chrono::DateTime::from_timestamp(now.as_second(), 0)?;
+    let next = schedule.after(&after).next()?;
+    Timestamp::from_second(next.timestamp()).ok()
 }
 
 /// Reads the roster again. `explicit` (SIGHUP) also applies a reload that

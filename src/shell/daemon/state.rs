@@ -32,6 +32,7 @@ struct Reader {
 use crate::core::feed::Directory;
 use crate::core::roster::Roster;
 use crate::core::series::History;
+use crate::shell::clock;
 use crate::shell::config::Config;
 use crate::shell::ledger::Ledger;
 
@@ -220,7 +221,7 @@ impl Shared {
             // A commit may have reached the log but not yet the index that
             // `data_version` reads: trust the stamp only once it is a
             // second old, and until then ask SQLite every time.
-            let settled = wal.is_some_and(|(_, t)| t.elapsed().is_ok_and(|e| e.as_secs() >= 1));
+            let settled = wal.is_some_and(|(_, t)| clock::age(t).is_some_and(|e| e.as_secs() >= 1));
             r.wal = if settled { wal } else { None };
             if let Ok(v) = r.ledger.data_version() {
                 if v != r.version {
@@ -242,7 +243,7 @@ impl Shared {
     pub fn today(&self, now: Timestamp) -> Option<Date> {
         let minute = now.as_second().div_euclid(60);
         if self.today_minute.load(Ordering::Acquire) != minute {
-            let d = now.to_zoned(jiff::tz::TimeZone::system()).date();
+            let d = now.to_zoned(clock::local_zone()).date();
             let packed =
                 i32::from(d.year()) * 10_000 + i32::from(d.month()) * 100 + i32::from(d.day());
             self.today_date.store(packed, Ordering::Release);
