@@ -53,7 +53,7 @@ pub struct SeriesEvents<'r> {
     pub rrule: String,
     /// Occurrences a pause removes (`EXDATE;TZID`), local.
     pub exdates: Vec<DateTime>,
-    /// `SEQUENCE`: 0 until the ledger tracks revisions.
+    /// `SEQUENCE`: 0 in feeds; invitations carry the ledger's value.
     pub sequence: u32,
     /// One per meeting of this series in the window.
     pub overrides: Vec<Override>,

@@ -1,6 +1,6 @@
 //! Stable hashing for derived identifiers and seeds.
 //!
-//! UIDs, prompt rotation seeds and (later) Message-IDs must be the same on
+//! UIDs, prompt rotation seeds and Message-IDs must be the same on
 //! every build and every machine, so they cannot use `std`'s `DefaultHasher`,
 //! whose algorithm is explicitly unspecified. FNV-1a over the bytes, finished
 //! with the SplitMix64 mixer, is small, fast and fixed forever.
