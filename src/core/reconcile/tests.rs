@@ -357,3 +357,5 @@ fn moving_start_after_meetings_were_held_keeps_the_past() {
         new.ics
     );
 }
+
+mod steps;
