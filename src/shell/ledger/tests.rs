@@ -156,3 +156,57 @@ fn a_message_that_cannot_be_made_rolls_the_whole_reconcile_back() {
     assert_eq!(l.queue_len().expect("len"), 0);
     assert!(l.sent().expect("sent").series.is_empty());
 }
+
+#[test]
+fn a_row_that_cannot_be_read_stops_the_reconcile_instead_of_being_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    l.apply(&[series("u1", 0), series("u2", 0)], &[], &[], 100)
+        .expect("apply");
+    // (column, value written by hand, what the error must name); `state`
+    // has a CHECK constraint, so SQLite itself refuses a bad one.
+    let table = [
+        ("timezone", "Mars/Olympus", "timezone"),
+        ("first_date", "2027-13-01", "first_date"),
+        ("time", "9h30", "time"),
+        ("cadence", "daily", "cadence"),
+    ];
+    for (column, value, named) in table {
+        let l = Ledger::open(dir.path()).expect("reopen");
+        l.conn
+            .execute(
+                &format!("UPDATE series SET {column} = ?1 WHERE uid = 'u2'"),
+                [value],
+            )
+            .expect("corrupt");
+        let err = l.sent().expect_err("an unreadable row is an error");
+        let text = err.to_string();
+        assert!(matches!(err, LedgerError::Corrupt { .. }), "{text}");
+        assert!(
+            text.contains("u2") && text.contains(named) && text.contains(value),
+            "{text}"
+        );
+        // Put it back for the next row of the table.
+        let good = series("u2", 0);
+        l.conn
+            .execute("DELETE FROM series WHERE uid = 'u2'", [])
+            .expect("delete");
+        drop(l);
+        let mut l = Ledger::open(dir.path()).expect("reopen");
+        l.apply(&[good], &[], &[], 100).expect("restore");
+        assert_eq!(l.sent().expect("readable again").series.len(), 2);
+    }
+    // An ended series must say where it ended.
+    let l = Ledger::open(dir.path()).expect("reopen");
+    l.conn
+        .execute(
+            "UPDATE series SET state = 'ended', until_date = NULL WHERE uid = 'u1'",
+            [],
+        )
+        .expect("corrupt");
+    assert!(l
+        .sent()
+        .expect_err("ended without an end")
+        .to_string()
+        .contains("until_date"));
+}
