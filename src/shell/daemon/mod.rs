@@ -20,7 +20,6 @@ pub mod state;
 pub mod watch;
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -101,12 +100,12 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
     notifier.notify(&format!("READY=1\nSTATUS={}", status_line(&shared)));
     kick.notify_one();
 
-    let every = cron::Schedule::from_str(&shared.config.dispatch.every).ok();
+    let every = &shared.config.dispatch.every;
     let mut watchdog = notifier.watchdog_interval().map(tokio::time::interval);
     loop {
         let until_cron = every
-            .as_ref()
-            .and_then(|s| s.upcoming(chrono::Utc).next())
+            .upcoming(chrono::Utc)
+            .next()
             .and_then(|t| (t - chrono::Utc::now()).to_std().ok())
             .unwrap_or(MAX_SLEEP)
             .min(MAX_SLEEP);
