@@ -724,3 +724,34 @@ fn the_smtp_url_can_come_from_a_systemd_credential() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_smtp_url_that_run_would_refuse_fails_check_at_its_line() {
+    let config = "roster = \"roster.toml\"\nstate_dir = \"state\"\n\n[mail]\ntransport = \"smtp\"\nurl = \"smtp://host?tls=maybe\"\n";
+    let roster = "[[managers]]\nemail = \"ada@example.com\"\n\n  [[managers.reports]]\n  email = \"grace@example.com\"\n  start = \"2027-01-05\"\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("touchbase.toml"), config).expect("write config");
+    std::fs::write(dir.path().join("roster.toml"), roster).expect("write roster");
+    let out = Command::new(env!("CARGO_BIN_EXE_touchbase"))
+        .arg("check")
+        .arg("--config")
+        .arg(dir.path().join("touchbase.toml"))
+        .env_remove("TOUCHBASE_CONFIG")
+        .env_remove("TOUCHBASE_MAIL__URL")
+        .env_remove("TOUCHBASE_MAIL__TRANSPORT")
+        .env_remove("CREDENTIALS_DIRECTORY")
+        .output()
+        .expect("run touchbase");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "check passed: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // Line 6, column 7: the value of `url`.
+    assert!(stderr.contains("touchbase.toml:6:7: "), "{stderr}");
+    assert!(stderr.contains("`mail.url`"), "{stderr}");
+    assert!(stderr.contains("\"smtp://host?tls=maybe\""), "{stderr}");
+    assert!(!dir.path().join("state").exists());
+}

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 
 use super::CliError;
 use crate::core::check;
-use crate::shell::config::{self, Transport};
+use crate::shell::config::Transport;
 use crate::shell::load::Loaded;
 
 /// Prints the report of `touchbase check`.
@@ -33,7 +33,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         }
     )?;
     let transport = match &config.mail.transport {
-        Transport::Smtp { url } => format!("smtp to {}", config::masked_url(&url.0)),
+        Transport::Smtp(target) => format!("smtp to {}", target.masked_url()),
         Transport::Sendmail => "sendmail".to_string(),
         Transport::File { dir } => format!("files in {}", dir.display()),
     };

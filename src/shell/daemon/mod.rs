@@ -20,7 +20,6 @@ pub mod state;
 pub mod watch;
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -98,7 +97,7 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
     notifier.notify(&format!("READY=1\nSTATUS={}", status_line(&shared)));
     kick.notify_one();
 
-    let every = cron::Schedule::from_str(&shared.config.dispatch.every).ok();
+    let every = &shared.config.dispatch.every;
     let mut watchdog = notifier.watchdog_interval().map(tokio::time::interval);
     loop {
         let now = clock::now();
@@ -110,7 +109,7 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
             .unwrap_or(MAX_SLEEP)
             .min(MAX_SLEEP)
         };
-        let until_cron = until(every.as_ref().and_then(|s| next_tick(s, now)));
+        let until_cron = until(next_tick(every, now));
         let until_due = until(shared.health(|h| h.next_wake));
         let sleep = until_cron.min(until_due).max(Duration::from_millis(50));
         let ping = async {

@@ -12,9 +12,9 @@ use std::path::PathBuf;
 use lettre::address::Envelope;
 use lettre::{SendmailTransport, Transport as _};
 
-use super::smtp::{self, Target};
+use super::smtp;
 
-use crate::shell::config::Transport as Configured;
+use crate::shell::config::{SmtpTarget, Transport as Configured};
 
 /// Why a message was not delivered, and whether trying again may help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +42,7 @@ impl SendError {
 #[derive(Clone)]
 pub enum Sender {
     /// SMTP.
-    Smtp(Target),
+    Smtp(SmtpTarget),
     /// The local sendmail command.
     Sendmail(SendmailTransport),
     /// `.eml` files in a folder.
@@ -61,10 +61,12 @@ impl std::fmt::Debug for Sender {
 }
 
 impl Sender {
-    /// The transport that `config` describes.
+    /// The transport that `config` describes. The configuration was
+    /// checked when it was read; trouble shows when a [`Session`] connects
+    /// or sends.
     pub fn new(config: &Configured) -> Result<Sender, SendError> {
         match config {
-            Configured::Smtp { url } => Ok(Sender::Smtp(Target::from_url(&url.0)?)),
+            Configured::Smtp(target) => Ok(Sender::Smtp(target.clone())),
             Configured::Sendmail => Ok(Sender::Sendmail(SendmailTransport::new())),
             Configured::File { dir } => Ok(Sender::File(dir.clone())),
         }
@@ -180,9 +182,7 @@ mod tests {
     #[test]
     fn refused_connection_is_transient() {
         // Port 9 on loopback: nothing listens there in a test environment.
-        let cfg = Configured::Smtp {
-            url: crate::shell::config::Secret("smtp://127.0.0.1:9".into()),
-        };
+        let cfg = Configured::Smtp(SmtpTarget::parse("smtp://127.0.0.1:9").expect("url"));
         let s = Sender::new(&cfg).expect("transport");
         let e = s
             .session()

@@ -1,0 +1,178 @@
+//! `mail.url`: the one reader of SMTP URLs. `touchbase check` and the SMTP
+//! transport both use the [`SmtpTarget`] it returns, so a URL that passes
+//! the check is the URL that is dialled.
+//!
+//! Forms, as lettre's own `from_url`: `smtp://host:port` (plain, port 587
+//! by default), `smtp://...?tls=required` or `?tls=opportunistic`
+//! (STARTTLS), `?tls=none` (plain, said out loud), `smtps://host:port` (TLS
+//! from the first byte, port 465 by default), each with an optional
+//! `user:password@` (percent-encoded) for AUTH PLAIN/LOGIN.
+
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+
+use super::Secret;
+use crate::core::source::quoted;
+
+/// TLS use, from the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls {
+    /// None at all.
+    None,
+    /// STARTTLS when offered.
+    Opportunistic,
+    /// STARTTLS or fail.
+    Required,
+    /// TLS from the first byte (`smtps://`).
+    Implicit,
+}
+
+/// The account for SMTP AUTH. `Debug` shows `MASKED`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpCredentials {
+    /// The user name, percent-decoded.
+    pub user: String,
+    /// The password, percent-decoded.
+    pub password: String,
+}
+
+impl fmt::Debug for SmtpCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MASKED")
+    }
+}
+
+/// Where and how to deliver over SMTP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpTarget {
+    /// Host name or address (an IPv6 address without its brackets).
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// TLS use.
+    pub tls: Tls,
+    /// AUTH, when the URL names a user.
+    pub credentials: Option<SmtpCredentials>,
+    /// The URL as written, for [`SmtpTarget::masked_url`].
+    url: Secret,
+}
+
+/// Why `mail.url` is not an SMTP URL.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    /// Not `smtp://` or `smtps://`.
+    #[error("not an smtp:// or smtps:// URL")]
+    Scheme,
+    /// No host.
+    #[error("no host")]
+    Host,
+    /// A port that is not 1 to 65535.
+    #[error("a bad port")]
+    Port,
+    /// A `tls=` other than `required`, `opportunistic` or `none`.
+    #[error("tls={0:?}")]
+    Tls(String),
+    /// Not a URL at all.
+    #[error("{0}")]
+    Syntax(url::ParseError),
+}
+
+impl UrlError {
+    /// What would have been accepted, for the error message.
+    pub fn expected(&self) -> &'static str {
+        match self {
+            UrlError::Scheme | UrlError::Syntax(_) => {
+                "an smtp:// or smtps:// URL such as \"smtp://127.0.0.1:25\""
+            }
+            UrlError::Host => {
+                "an smtp:// or smtps:// URL with a host, such as \"smtp://mail.example.com:587\""
+            }
+            UrlError::Port => "an smtp:// or smtps:// URL whose port is a number from 1 to 65535",
+            UrlError::Tls(_) => {
+                "an smtp:// or smtps:// URL whose `tls` is `required`, `opportunistic` or `none`"
+            }
+        }
+    }
+}
+
+/// The `tls=` values, in the order an error message lists them.
+pub(super) const TLS_VALUES: [&str; 3] = ["required", "opportunistic", "none"];
+
+impl SmtpTarget {
+    /// Reads an `smtp://` or `smtps://` URL.
+    pub fn parse(s: &str) -> Result<SmtpTarget, UrlError> {
+        let trimmed = s.trim();
+        // Checked before the URL parser, which would take `localhost:25`
+        // for a URL of scheme `localhost`.
+        let scheme = trimmed
+            .split_once("://")
+            .map(|(scheme, _)| scheme.to_ascii_lowercase());
+        let (default_port, mut tls) = match scheme.as_deref() {
+            Some("smtp") => (587, Tls::None),
+            Some("smtps") => (465, Tls::Implicit),
+            _ => return Err(UrlError::Scheme),
+        };
+        let url = url::Url::parse(trimmed).map_err(|e| match e {
+            url::ParseError::EmptyHost => UrlError::Host,
+            url::ParseError::InvalidPort => UrlError::Port,
+            e => UrlError::Syntax(e),
+        })?;
+        for (k, v) in url.query_pairs() {
+            if k == "tls" {
+                let named = match v.as_ref() {
+                    "required" => Tls::Required,
+                    "opportunistic" => Tls::Opportunistic,
+                    "none" => Tls::None,
+                    other => return Err(UrlError::Tls(other.to_string())),
+                };
+                // smtps:// is TLS from the first byte whatever `tls` says.
+                if tls != Tls::Implicit {
+                    tls = named;
+                }
+            }
+        }
+        let host = url
+            .host_str()
+            .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+            .filter(|h| !h.is_empty())
+            .ok_or(UrlError::Host)?
+            .to_string();
+        let port = match url.port() {
+            Some(0) => return Err(UrlError::Port),
+            Some(p) => p,
+            None => default_port,
+        };
+        let decode = |v: &str| percent_decode_str(v).decode_utf8_lossy().into_owned();
+        let credentials = (!url.username().is_empty()).then(|| SmtpCredentials {
+            user: decode(url.username()),
+            password: decode(url.password().unwrap_or("")),
+        });
+        Ok(SmtpTarget {
+            host,
+            port,
+            tls,
+            credentials,
+            url: Secret(s.to_string()),
+        })
+    }
+
+    /// The URL as written with its password masked, quoted.
+    pub fn masked_url(&self) -> String {
+        masked_url(&self.url.0)
+    }
+}
+
+/// The URL with any password replaced, quoted, for messages.
+pub fn masked_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                quoted(&format!("{scheme}://{user}:MASKED@{host}"))
+            }
+            None => quoted(url),
+        },
+        None => quoted(url),
+    }
+}
