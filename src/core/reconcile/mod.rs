@@ -9,23 +9,23 @@
 //! The rules (SPEC.md, "Invitations by email"), one step each, in the order
 //! [`reconcile`] runs them for every active pair:
 //!
-//! 1. [`ended`]: a change of time, cadence, duration, zone or start after
+//! 1. `ended`: a change of time, cadence, duration, zone or start after
 //!    meetings were held ends the old series before the first meeting not
 //!    yet held (UNTIL) and starts a new one ("this and following");
-//! 2. [`series`]: a new pair gets one series REQUEST, carrying the meetings
+//! 2. `series`: a new pair gets one series REQUEST, carrying the meetings
 //!    already within `lead_days`; any change to what a series says is a
 //!    REQUEST with a higher SEQUENCE, carrying again the overrides it must
 //!    not drop; a pause that grows is a CANCEL of the meetings it removes;
-//! 3. [`occurrences`]: once a meeting is within `lead_days`, a REQUEST for
+//! 3. `occurrences`: once a meeting is within `lead_days`, a REQUEST for
 //!    that one occurrence (RECURRENCE-ID) brings its prompts, unless the
 //!    series message carried it;
 //!
 //! and once for the whole ledger:
 //!
-//! 4. [`stops`]: removal and opt-out are a CANCEL of every series of the
+//! 4. `stops`: removal and opt-out are a CANCEL of every series of the
 //!    pair, and nothing follows.
 //!
-//! [`draft`] turns each step's message into one [`Outgoing`] per recipient.
+//! `draft` turns each step's message into one [`Outgoing`] per recipient.
 
 mod draft;
 mod ended;

@@ -4,13 +4,13 @@
 //! the roster too for the others), sets up logging, and hands over to the
 //! command's module. Commands print to the writer they are given.
 //!
-//! - [`check`]: validates; prints the summary, fairness and warnings.
-//! - [`preview`]: the meetings in a window, as text or JSON.
-//! - [`export`]: a person's feed for a window.
-//! - [`feed_url`]: a person's secret feed URL, made or rotated.
-//! - [`plan`]: what the next reconcile would send.
-//! - [`status`]: the outbox.
-//! - [`run`](mod@run): the daemon, or one reconcile with `--once`.
+//! - `check`: validates; prints the summary, fairness and warnings.
+//! - `preview`: the meetings in a window, as text or JSON.
+//! - `export`: a person's feed for a window.
+//! - `feed_url`: a person's secret feed URL, made or rotated.
+//! - `plan`: what the next reconcile would send.
+//! - `status`: the outbox.
+//! - `run`: the daemon, or one reconcile with `--once`.
 
 mod check;
 mod export;
