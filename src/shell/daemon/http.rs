@@ -217,6 +217,8 @@ fn put_metric(s: &mut String, name: &str, kind: &str, help: &str, lines: &[(Stri
     }
 }
 
+/// `/metrics`. Long only because it is a list: one `put_metric` per
+/// metric, in the order Prometheus shows them.
 fn metrics(shared: &Shared) -> Resp {
     let m = &shared.metrics;
     let g = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);

@@ -21,7 +21,7 @@ pub mod watch;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -38,7 +38,7 @@ use crate::shell::load::Loaded;
 use crate::shell::mail::transport::Sender;
 use crate::shell::service;
 use sd_notify::Notifier;
-use state::{Current, FeedCache, Health, Metrics, Shared};
+use state::{Metrics, Shared};
 
 /// Upper bound on sleeping between reconciles, whatever else is due.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
@@ -59,22 +59,9 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
         .await
         .with_context(|| format!("cannot listen on {} (http.listen)", config.http.listen))?;
     let secrets = secrets::Secrets::new(ledger.feed_secrets()?);
-    let shared = Arc::new(Shared {
-        current: RwLock::new(Arc::new(Current::new(Arc::new(roster), history, 0))),
-        generation: std::sync::atomic::AtomicU64::new(0),
-        feeds: RwLock::new(FeedCache::default()),
-        secrets: RwLock::new(Arc::new(secrets)),
-        today_minute: std::sync::atomic::AtomicI64::new(i64::MIN),
-        today_date: std::sync::atomic::AtomicI32::new(0),
-        health: Mutex::new(Health::default()),
-        metrics: Metrics::default(),
-        config,
-    });
+    let shared = Arc::new(Shared::new(config, roster, history, secrets));
     let (watcher, mut edits) = watch::watch(&shared.config.roster)
         .with_context(|| format!("cannot watch {}", shared.config.roster.display()))?;
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
     let (stop_tx, stop_rx) = tokio_watch::channel(false);
     let stop = Arc::new(AtomicBool::new(false));
     let kick = Arc::new(Notify::new());
@@ -97,21 +84,36 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
     notifier.notify(&format!("READY=1\nSTATUS={}", status_line(&shared)));
     kick.notify_one();
 
-    let every = &shared.config.dispatch.every;
+    wait_and_wake(&shared, &notifier, &kick, &mut edits).await?;
+
+    tracing::info!("stopping: finishing the message in flight");
+    notifier.notify("STOPPING=1");
+    stop.store(true, Ordering::SeqCst);
+    let _ = stop_tx.send(true);
+    drop(watcher);
+    let deadline = Duration::from_secs(9);
+    if tokio::time::timeout(deadline, worker).await.is_err() {
+        tracing::warn!("the sender did not stop within {deadline:?}; unsent messages stay queued");
+    }
+    http.abort();
+    Ok(())
+}
+
+/// The main loop: sleeps until something is due, a roster edit, SIGHUP
+/// or the watchdog, kicks the worker accordingly, and returns on SIGTERM or
+/// SIGINT.
+async fn wait_and_wake(
+    shared: &Shared,
+    notifier: &Notifier,
+    kick: &Notify,
+    edits: &mut tokio::sync::mpsc::UnboundedReceiver<()>,
+) -> anyhow::Result<()> {
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sighup = signal(SignalKind::hangup())?;
     let mut watchdog = notifier.watchdog_interval().map(tokio::time::interval);
     loop {
-        let now = clock::now();
-        let until = |t: Option<Timestamp>| {
-            t.and_then(|t| {
-                let d = t.duration_since(now);
-                (!d.is_negative()).then(|| d.unsigned_abs())
-            })
-            .unwrap_or(MAX_SLEEP)
-            .min(MAX_SLEEP)
-        };
-        let until_cron = until(next_tick(every, now));
-        let until_due = until(shared.health(|h| h.next_wake));
-        let sleep = until_cron.min(until_due).max(Duration::from_millis(50));
+        let sleep = sleep_until_due(shared, clock::now());
         let ping = async {
             match watchdog.as_mut() {
                 Some(w) => {
@@ -125,37 +127,43 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
             _ = sigint.recv() => break,
             _ = sighup.recv() => {
                 notifier.notify("RELOADING=1");
-                reload(&shared, true);
+                reload(shared, true);
                 kick.notify_one();
-                notifier.notify(&format!("READY=1\nSTATUS={}", status_line(&shared)));
+                notifier.notify(&format!("READY=1\nSTATUS={}", status_line(shared)));
             }
             Some(()) = edits.recv() => {
                 watch::settle(&shared.config.roster).await;
                 while edits.try_recv().is_ok() {}
-                if reload(&shared, false) {
+                if reload(shared, false) {
                     kick.notify_one();
                 }
-                notifier.notify(&format!("STATUS={}", status_line(&shared)));
+                notifier.notify(&format!("STATUS={}", status_line(shared)));
             }
             _ = tokio::time::sleep(sleep) => {
                 kick.notify_one();
-                notifier.notify(&format!("STATUS={}", status_line(&shared)));
+                notifier.notify(&format!("STATUS={}", status_line(shared)));
             }
             _ = ping => notifier.notify("WATCHDOG=1"),
         }
     }
 
-    tracing::info!("stopping: finishing the message in flight");
-    notifier.notify("STOPPING=1");
-    stop.store(true, Ordering::SeqCst);
-    let _ = stop_tx.send(true);
-    drop(watcher);
-    let deadline = Duration::from_secs(9);
-    if tokio::time::timeout(deadline, worker).await.is_err() {
-        tracing::warn!("the sender did not stop within {deadline:?}; unsent messages stay queued");
-    }
-    http.abort();
     Ok(())
+}
+
+/// How long to sleep from `now` until the next cron tick or the next due
+/// time the last reconcile found, whichever is first.
+fn sleep_until_due(shared: &Shared, now: Timestamp) -> Duration {
+    let until = |t: Option<Timestamp>| {
+        t.and_then(|t| {
+            let d = t.duration_since(now);
+            (!d.is_negative()).then(|| d.unsigned_abs())
+        })
+        .unwrap_or(MAX_SLEEP)
+        .min(MAX_SLEEP)
+    };
+    let until_cron = until(next_tick(&shared.config.dispatch.every, now));
+    let until_due = until(shared.health(|h| h.next_wake));
+    until_cron.min(until_due).max(Duration::from_millis(50))
 }
 
 /// The reconcile loop: waits for a kick, reconciles and sends, repeats.

@@ -158,6 +158,22 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The state at start: `roster` and `history` in force, the feed
+    /// secrets as read from the ledger, nothing cached or counted yet.
+    pub fn new(config: Config, roster: Roster, history: History, secrets: Secrets) -> Shared {
+        Shared {
+            current: RwLock::new(Arc::new(Current::new(Arc::new(roster), history, 0))),
+            generation: AtomicU64::new(0),
+            feeds: RwLock::new(FeedCache::default()),
+            secrets: RwLock::new(Arc::new(secrets)),
+            today_minute: std::sync::atomic::AtomicI64::new(i64::MIN),
+            today_date: std::sync::atomic::AtomicI32::new(0),
+            health: Mutex::new(Health::default()),
+            metrics: Metrics::default(),
+            config,
+        }
+    }
+
     /// The roster in force.
     pub fn current(&self) -> Arc<Current> {
         match self.current.read() {
