@@ -2,6 +2,8 @@
 //! 127.0.0.1, roster edits, SIGHUP, SIGTERM, and READY=1 on a
 //! NOTIFY_SOCKET the test listens on.
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
@@ -9,12 +11,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
+use common::setup;
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
+const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
 
 const ROSTER: &str = r#"
 [[managers]]
@@ -53,14 +52,12 @@ impl Daemon {
     }
 
     fn start_with(env: &[(&str, &str)]) -> Daemon {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
+        let port = setup::free_port();
         let config = format!(
             "roster = \"roster.toml\"\nstate_dir = \"state\"\n[mail]\ntransport = \"file\"\ndir = \"outbox\"\n\
              [http]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n"
         );
-        std::fs::write(dir.path().join("touchbase.toml"), config).expect("config");
-        std::fs::write(dir.path().join("roster.toml"), ROSTER).expect("roster");
+        let dir = setup::temp_folder(&config, "roster.toml", ROSTER);
         let sock = dir.path().join("notify.sock");
         let notify = UnixDatagram::bind(&sock).expect("notify socket");
         notify
@@ -68,7 +65,7 @@ impl Daemon {
             .expect("timeout");
         let child = Command::new(BIN)
             .args(["run", "--config"])
-            .arg(dir.path().join("touchbase.toml"))
+            .arg(dir.path().join(setup::CONFIG_FILE))
             .env("NOTIFY_SOCKET", &sock)
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
@@ -103,7 +100,7 @@ impl Daemon {
         let out = Command::new(BIN)
             .args(args)
             .arg("--config")
-            .arg(self.dir.path().join("touchbase.toml"))
+            .arg(self.dir.path().join(setup::CONFIG_FILE))
             .output()
             .expect("run cli");
         assert!(
