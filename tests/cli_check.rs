@@ -2,9 +2,13 @@
 //! roster per error class (non-zero exit, stderr names file, line and key,
 //! nothing written), and the good paths on the example configuration.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use common::setup;
 
 const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
 
@@ -50,14 +54,12 @@ impl Case {
     }
 
     fn with_config(config: &str, roster_name: &'static str, roster: &str) -> Case {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("touchbase.toml"), config).expect("write config");
-        std::fs::write(dir.path().join(roster_name), roster).expect("write roster");
+        let dir = setup::temp_folder(config, roster_name, roster);
         Case { dir, roster_name }
     }
 
     fn config(&self) -> PathBuf {
-        self.dir.path().join("touchbase.toml")
+        self.dir.path().join(setup::CONFIG_FILE)
     }
 
     fn run(&self, args: &[&str]) -> Output {

@@ -4,6 +4,8 @@
 // The clock rule (clippy.toml) is for the library: this test waits on real processes and sockets, and measures wall time.
 #![allow(clippy::disallowed_methods)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
@@ -11,12 +13,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
+use common::setup;
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
-}
+const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
 
 const ROSTER: &str = r#"
 [[managers]]
@@ -55,14 +54,12 @@ impl Daemon {
     }
 
     fn start_with(env: &[(&str, &str)]) -> Daemon {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let port = free_port();
+        let port = setup::free_port();
         let config = format!(
             "roster = \"roster.toml\"\nstate_dir = \"state\"\n[mail]\ntransport = \"file\"\ndir = \"outbox\"\n\
              [http]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n"
         );
-        std::fs::write(dir.path().join("touchbase.toml"), config).expect("config");
-        std::fs::write(dir.path().join("roster.toml"), ROSTER).expect("roster");
+        let dir = setup::temp_folder(&config, "roster.toml", ROSTER);
         let sock = dir.path().join("notify.sock");
         let notify = UnixDatagram::bind(&sock).expect("notify socket");
         notify
@@ -70,7 +67,7 @@ impl Daemon {
             .expect("timeout");
         let child = Command::new(BIN)
             .args(["run", "--config"])
-            .arg(dir.path().join("touchbase.toml"))
+            .arg(dir.path().join(setup::CONFIG_FILE))
             .env("NOTIFY_SOCKET", &sock)
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
@@ -105,7 +102,7 @@ impl Daemon {
         let out = Command::new(BIN)
             .args(args)
             .arg("--config")
-            .arg(self.dir.path().join("touchbase.toml"))
+            .arg(self.dir.path().join(setup::CONFIG_FILE))
             .output()
             .expect("run cli");
         assert!(

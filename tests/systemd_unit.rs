@@ -8,14 +8,16 @@
 // The clock rule (clippy.toml) is for the library: this test waits on real processes and sockets, and measures wall time.
 #![allow(clippy::disallowed_methods)]
 
+mod common;
+
 use std::io::ErrorKind;
-use std::net::TcpListener;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
+use common::setup;
 use touchbase::shell::commands::{Cli, Command as Sub};
 
 const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
@@ -121,19 +123,13 @@ fn packaged_configuration_passes_check() {
     assert!(stdout.contains("0 managers, 0 active reports"), "{stdout}");
 }
 
-fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr").port()
-}
-
 /// `etc` stands in for /etc/touchbase: a file-transport configuration (no
 /// mail leaves the machine) with its state and outbox beside it.
 fn write_config(etc: &Path) {
-    std::fs::create_dir_all(etc).expect("mkdir");
-    let port = free_port();
-    std::fs::write(
-        etc.join("touchbase.toml"),
-        format!(
+    let port = setup::free_port();
+    setup::write_folder(
+        etc,
+        &format!(
             r#"roster = "roster.toml"
 state_dir = "state"
 
@@ -147,10 +143,7 @@ listen = "127.0.0.1:{port}"
 public_url = "http://127.0.0.1:{port}"
 "#
         ),
-    )
-    .expect("write config");
-    std::fs::write(
-        etc.join("roster.toml"),
+        "roster.toml",
         r#"[[managers]]
 email = "ada@example.com"
 name = "Ada Lovelace"
@@ -160,8 +153,7 @@ name = "Ada Lovelace"
   name = "Grace Hopper"
   start = "2027-01-05"
 "#,
-    )
-    .expect("write roster");
+    );
 }
 
 /// Kills the daemon if the test fails half-way, so no process outlives it.

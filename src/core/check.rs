@@ -178,3 +178,6 @@ fn dst_warnings(pair: &Pair, window: Window, warnings: &mut Vec<Warning>) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

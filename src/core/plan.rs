@@ -163,3 +163,6 @@ pub fn next_lead_entry(roster: &Roster, lead_days: u32, now: Timestamp) -> Optio
         })
         .min()
 }
+
+#[cfg(test)]
+mod tests;

@@ -181,3 +181,6 @@ pub fn following_uid(pair_uid: &str, first: Date) -> String {
     let h = hex128(&[b"touchbase-following", pair_uid.as_bytes(), day.as_bytes()]);
     format!("{h}@touchbase")
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,5 +1,6 @@
 //! Shared test helpers: an independent reading of touchbase's iCalendar
-//! output, and rosters that exercise DST, cadences, pauses and changes.
+//! output, rosters that exercise DST, cadences, pauses and changes, and
+//! test folders holding a configuration and its roster (`setup`).
 //!
 //! The reading uses none of touchbase's code: `calcard` parses (unfolding,
 //! unescaping, parameters), `rrule` expands the recurrence rules, and
@@ -7,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod rosters;
+pub mod setup;
 
 use std::collections::BTreeMap;
 

@@ -196,3 +196,6 @@ pub fn parse_raw(source: &SourceText) -> Result<raw::RawRoster, InputErrors> {
         .into()),
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,18 +1,24 @@
 //! From the raw roster to the validated model: every check, every error
-//! located, and the defaults → manager → report cascade.
+//! located, all reported in the order of the file. The defaults → manager →
+//! report cascade of settings is checked in `settings.rs`, the prompt bank
+//! in `bank.rs`; this file checks managers and reports and builds the pairs.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::civil::{Date, Time};
-use jiff::tz::TimeZone;
 
-use super::raw::{RawRoster, RawSettings, Text};
+use super::raw::{RawManager, RawReport, RawRoster, Text};
 use super::{Manager, Pair, Person, Roster};
-use crate::core::cadence::{self, Cadence};
+use crate::core::cadence::Cadence;
 use crate::core::hash::{hash64, hex128};
-use crate::core::prompts::{Bank, Prompt};
-use crate::core::source::{did_you_mean, quoted, InputError, InputErrors, Loc, Pos, SourceText};
+use crate::core::prompts::Bank;
+use crate::core::source::{quoted, InputError, InputErrors, Loc, Pos, SourceText};
+
+mod bank;
+mod settings;
+
+use settings::Settings;
 
 /// Values used where neither report, manager nor `[defaults]` says.
 pub const DEFAULT_CADENCE: Cadence = Cadence::Weeks(2);
@@ -29,31 +35,6 @@ pub const MAX_DURATION: i64 = 24 * 60;
 /// Most prompts per meeting accepted.
 pub const MAX_PROMPTS: i64 = 100;
 
-/// Settings of one level of the cascade, checked; `None` where the level
-/// leaves a key to its parent (or where the value was bad, already reported).
-#[derive(Debug, Clone, Default)]
-struct Settings {
-    cadence: Option<Cadence>,
-    time: Option<Time>,
-    duration_minutes: Option<u32>,
-    timezone: Option<(String, TimeZone)>,
-    prompts_per_meeting: Option<u32>,
-    location: Option<String>,
-}
-
-impl Settings {
-    fn over(self, parent: &Settings) -> Settings {
-        Settings {
-            cadence: self.cadence.or(parent.cadence),
-            time: self.time.or(parent.time),
-            duration_minutes: self.duration_minutes.or(parent.duration_minutes),
-            timezone: self.timezone.or_else(|| parent.timezone.clone()),
-            prompts_per_meeting: self.prompts_per_meeting.or(parent.prompts_per_meeting),
-            location: self.location.or_else(|| parent.location.clone()),
-        }
-    }
-}
-
 struct Checker<'a> {
     source: &'a SourceText,
     errors: Vec<InputError>,
@@ -69,88 +50,6 @@ impl Checker<'_> {
         match self.source.origin(pos) {
             crate::core::source::Origin::File { line, .. } => line,
             _ => 0,
-        }
-    }
-
-    fn settings(&mut self, raw: &RawSettings, prefix: &str) -> Settings {
-        let mut s = Settings::default();
-        if let Some(c) = &raw.cadence {
-            s.cadence = Cadence::parse(&c.value);
-            if s.cadence.is_none() {
-                self.error(
-                    c.pos,
-                    &key(prefix, "cadence"),
-                    quoted(&c.value),
-                    cadence::EXPECTED,
-                );
-            }
-        }
-        if let Some(t) = &raw.time {
-            s.time = parse_time(&t.value.0);
-            if s.time.is_none() {
-                self.error(
-                    t.pos,
-                    &key(prefix, "time"),
-                    quoted(&t.value.0),
-                    "a time of day as \"HH:MM\" (24-hour clock, 00:00 to 23:59)",
-                );
-            }
-        }
-        if let Some(d) = &raw.duration_minutes {
-            if (1..=MAX_DURATION).contains(&d.value) {
-                s.duration_minutes = u32::try_from(d.value).ok();
-            } else {
-                self.error(
-                    d.pos,
-                    &key(prefix, "duration_minutes"),
-                    d.value.to_string(),
-                    "a whole number of minutes from 1 to 1440",
-                );
-            }
-        }
-        if let Some(z) = &raw.timezone {
-            s.timezone = self.timezone(z, &key(prefix, "timezone"));
-        }
-        if let Some(n) = &raw.prompts_per_meeting {
-            if (1..=MAX_PROMPTS).contains(&n.value) {
-                s.prompts_per_meeting = u32::try_from(n.value).ok();
-            } else {
-                self.error(
-                    n.pos,
-                    &key(prefix, "prompts_per_meeting"),
-                    n.value.to_string(),
-                    "a whole number from 1 to 100",
-                );
-            }
-        }
-        if let Some(l) = &raw.location {
-            s.location = Some(l.value.clone());
-        }
-        s
-    }
-
-    fn timezone(&mut self, z: &Loc<String>, key: &str) -> Option<(String, TimeZone)> {
-        let name = z.value.trim();
-        // Only IANA names: fixed offsets and POSIX rules would be accepted by
-        // the parser but are not time zones a calendar client can look up.
-        let iana = !name.is_empty() && !name.starts_with(['+', '-']) && !name.contains(',');
-        match jiff::tz::db().get(name) {
-            Ok(tz) if iana => Some((name.to_string(), tz)),
-            _ => {
-                let mut e = self.source.error(
-                    z.pos,
-                    key,
-                    quoted(&z.value),
-                    "an IANA time zone name such as \"Europe/London\"",
-                );
-                let names: Vec<String> = jiff::tz::db()
-                    .available()
-                    .map(|n| n.as_str().to_string())
-                    .collect();
-                e.hint = did_you_mean(name, names.iter().map(String::as_str));
-                self.errors.push(e);
-                None
-            }
         }
     }
 
@@ -175,81 +74,218 @@ impl Checker<'_> {
         parsed
     }
 
-    fn bank(&mut self, raw: &Option<Loc<Vec<super::raw::RawPrompt>>>) -> Bank {
-        let Some(list) = raw else {
-            return Bank::built_in();
+    /// One `[[managers]]` entry, checked, with the settings its reports
+    /// inherit (the manager's over the defaults).
+    fn manager(
+        &mut self,
+        index: usize,
+        m: &RawManager,
+        defaults: &Settings,
+        seen: &mut Seen,
+    ) -> ManagerEntry {
+        let prefix = format!("managers[{index}]");
+        let email_key = key(&prefix, "email");
+        let lower = m.email.value.trim().to_ascii_lowercase();
+        if self.email(&m.email, &email_key) {
+            self.manager_once(m, &email_key, &lower, seen);
+        }
+        let person = Arc::new(Person {
+            email: m.email.value.trim().to_string(),
+            name: display_name(m.name.as_ref(), &m.email.value),
+        });
+        let settings = self.settings(&m.settings(), &prefix).over(defaults);
+        ManagerEntry {
+            index,
+            prefix,
+            key: lower,
+            person,
+            settings,
+        }
+    }
+
+    /// A manager listed twice is an error on the second entry.
+    fn manager_once(&mut self, m: &RawManager, email_key: &str, lower: &str, seen: &mut Seen) {
+        if let Some(line) = seen.managers.get(lower) {
+            let found = format!(
+                "{}, already listed as a manager on line {line}",
+                quoted(m.email.value.trim())
+            );
+            self.error(m.email.pos, email_key, found, "each manager listed once");
+        } else {
+            seen.managers
+                .insert(lower.to_string(), self.line(m.email.pos));
+        }
+    }
+
+    /// One `[[managers.reports]]` entry: its errors, and its pair when
+    /// every setting it needs came out valid.
+    fn report(
+        &mut self,
+        manager: &ManagerEntry,
+        j: usize,
+        r: &RawReport,
+        bank: &Bank,
+        seen: &mut Seen,
+    ) -> Option<Pair> {
+        let prefix = format!("{}.reports[{j}]", manager.prefix);
+        let email_key = key(&prefix, "email");
+        let lower = r.email.value.trim().to_ascii_lowercase();
+        if self.email(&r.email, &email_key) {
+            self.report_once(r, &email_key, &lower, manager, seen);
+        }
+        let start = self.start(r, &prefix);
+        let paused_until = match &r.paused_until {
+            Some(p) => self.date(p, &key(&prefix, "paused_until")),
+            None => None,
         };
-        if list.value.is_empty() {
-            self.error(
-                list.pos,
-                "prompts",
-                "an empty list".into(),
-                "at least one prompt (or no `prompts` key, for the built-in bank)",
+        let settings = self
+            .settings(&r.settings(), &prefix)
+            .over(&manager.settings);
+        self.pair(manager, r, start?, paused_until, settings, bank)
+    }
+
+    /// The pair of a checked report, when every setting it needs is valid.
+    fn pair(
+        &self,
+        manager: &ManagerEntry,
+        r: &RawReport,
+        start: Date,
+        paused_until: Option<Date>,
+        settings: Settings,
+        bank: &Bank,
+    ) -> Option<Pair> {
+        let (Some(cadence), Some(time), Some(duration), Some((tzname, tz)), Some(ppm)) = (
+            settings.cadence,
+            settings.time,
+            settings.duration_minutes,
+            settings.timezone,
+            settings.prompts_per_meeting,
+        ) else {
+            return None;
+        };
+        let lower = r.email.value.trim().to_ascii_lowercase();
+        let skip_tags: Vec<String> = r
+            .skip_tags
+            .iter()
+            .map(|t| t.value.trim().to_string())
+            .collect();
+        Some(Pair {
+            manager_index: manager.index,
+            manager: manager.person.clone(),
+            report: Person {
+                email: r.email.value.trim().to_string(),
+                name: display_name(r.name.as_ref(), &r.email.value),
+            },
+            start,
+            time,
+            cadence,
+            duration_minutes: duration,
+            timezone: tzname,
+            tz,
+            prompts_per_meeting: ppm,
+            location: settings.location.unwrap_or_default(),
+            opt_out: r.opt_out.as_ref().is_some_and(|o| o.value),
+            paused_until,
+            eligible: bank.eligible(&skip_tags),
+            skip_tags,
+            key: hash64(0, &[manager.key.as_bytes(), lower.as_bytes()]),
+            uid: series_uid(&manager.key, &lower),
+            origin: self.source.origin(r.email.pos),
+        })
+    }
+
+    /// A report is someone other than their manager, under one manager only.
+    fn report_once(
+        &mut self,
+        r: &RawReport,
+        email_key: &str,
+        lower: &str,
+        manager: &ManagerEntry,
+        seen: &mut Seen,
+    ) {
+        if lower == manager.key {
+            let found = format!(
+                "{}, the manager's own address",
+                quoted(r.email.value.trim())
             );
-        }
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let mut prompts = Vec::with_capacity(list.value.len());
-        for (i, p) in list.value.iter().enumerate() {
-            let prefix = format!("prompts[{i}]");
-            let id = p.id.value.trim();
-            if id.is_empty() {
-                self.error(
-                    p.id.pos,
-                    &key(&prefix, "id"),
-                    quoted(&p.id.value),
-                    "a non-empty id",
-                );
-            } else if let Some(first) = seen.get(id) {
-                let found = format!("{}, already the id of prompt on line {first}", quoted(id));
-                self.error(
-                    p.id.pos,
-                    &key(&prefix, "id"),
-                    found,
-                    "an id used by no other prompt",
-                );
-            } else {
-                seen.insert(id.to_string(), self.line(p.id.pos));
-            }
-            if p.text.value.trim().is_empty() {
-                self.error(
-                    p.text.pos,
-                    &key(&prefix, "text"),
-                    quoted(&p.text.value),
-                    "the prompt's question",
-                );
-            }
-            let mut tags = Vec::new();
-            for (j, t) in p.tags.iter().enumerate() {
-                if t.value.trim().is_empty() {
-                    self.error(
-                        t.pos,
-                        &format!("{prefix}.tags[{j}]"),
-                        quoted(&t.value),
-                        "a non-empty tag",
-                    );
-                } else {
-                    tags.push(t.value.trim().to_string());
-                }
-            }
-            prompts.push(Prompt {
-                id: id.to_string(),
-                text: p.text.value.trim().to_string(),
-                tags,
-            });
-        }
-        if prompts.len() > usize::from(u16::MAX) {
             self.error(
-                list.pos,
-                "prompts",
-                format!("{} prompts", prompts.len()),
-                "at most 65535 prompts",
+                r.email.pos,
+                email_key,
+                found,
+                "a report other than the manager",
             );
+        } else if let Some((line, under)) = seen.reports.get(lower) {
+            let found = format!(
+                "{}, already a report of {under} on line {line}",
+                quoted(r.email.value.trim())
+            );
+            self.error(
+                r.email.pos,
+                email_key,
+                found,
+                "each report listed under one manager only",
+            );
+        } else {
+            let entry = (self.line(r.email.pos), manager.person.email.clone());
+            seen.reports.insert(lower.to_string(), entry);
         }
-        Bank { prompts }
+    }
+
+    /// The date of a report's first meeting, which has no default.
+    fn start(&mut self, r: &RawReport, prefix: &str) -> Option<Date> {
+        match &r.start {
+            Some(s) => self.date(s, &key(prefix, "start")),
+            None => {
+                self.error(
+                    r.email.pos,
+                    &key(prefix, "start"),
+                    "a report without `start`".into(),
+                    "`start = \"YYYY-MM-DD\"`, the date of the first meeting",
+                );
+                None
+            }
+        }
     }
 }
 
+/// A manager as checked, with what their reports' pairs take from them.
+struct ManagerEntry {
+    index: usize,
+    /// `managers[i]`, the start of every key under this manager.
+    prefix: String,
+    /// The lowercased address, the manager's half of the pair's identity.
+    key: String,
+    person: Arc<Person>,
+    /// The manager's settings over the defaults.
+    settings: Settings,
+}
+
+impl ManagerEntry {
+    fn model(&self) -> Manager {
+        Manager {
+            person: self.person.clone(),
+            timezone: self
+                .settings
+                .timezone
+                .as_ref()
+                .map_or_else(|| DEFAULT_TIMEZONE.to_string(), |(n, _)| n.clone()),
+        }
+    }
+}
+
+/// Addresses already listed (lowercased), for the duplicate checks.
+#[derive(Default)]
+struct Seen {
+    /// Manager address -> line of its first entry.
+    managers: HashMap<String, usize>,
+    /// Report address -> (line, the manager it is listed under).
+    reports: HashMap<String, (usize, String)>,
+}
+
 /// Validates a raw roster: all errors, or the model.
+///
+/// Errors come in the order of the file: the prompt bank, `[defaults]`,
+/// then each manager followed by their reports.
 pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErrors> {
     let mut c = Checker {
         source,
@@ -257,154 +293,18 @@ pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErro
     };
     let built_in_bank = raw.prompts.is_none();
     let bank = c.bank(&raw.prompts);
-    let defaults = c.settings(&raw.defaults, "defaults");
-    let base = Settings {
-        cadence: Some(DEFAULT_CADENCE),
-        time: Some(DEFAULT_TIME),
-        duration_minutes: Some(DEFAULT_DURATION),
-        timezone: jiff::tz::db()
-            .get(DEFAULT_TIMEZONE)
-            .ok()
-            .map(|tz| (DEFAULT_TIMEZONE.to_string(), tz)),
-        prompts_per_meeting: Some(DEFAULT_PROMPTS),
-        location: Some(String::new()),
-    };
-    let defaults = defaults.over(&base);
+    let defaults = c
+        .settings(&raw.defaults, "defaults")
+        .over(&Settings::built_in());
 
     let mut managers = Vec::new();
     let mut pairs = Vec::new();
-    // Lowercased address -> (line, what they were) for duplicate checks.
-    let mut managers_seen: HashMap<String, usize> = HashMap::new();
-    let mut reports_seen: HashMap<String, (usize, String)> = HashMap::new();
-
+    let mut seen = Seen::default();
     for (i, m) in raw.managers.iter().enumerate() {
-        let prefix = format!("managers[{i}]");
-        let email_ok = c.email(&m.email, &key(&prefix, "email"));
-        let mkey = m.email.value.trim().to_ascii_lowercase();
-        if email_ok {
-            if let Some(line) = managers_seen.get(&mkey) {
-                let found = format!(
-                    "{}, already listed as a manager on line {line}",
-                    quoted(m.email.value.trim())
-                );
-                c.error(
-                    m.email.pos,
-                    &key(&prefix, "email"),
-                    found,
-                    "each manager listed once",
-                );
-            } else {
-                managers_seen.insert(mkey.clone(), c.line(m.email.pos));
-            }
-        }
-        let person = Arc::new(Person {
-            email: m.email.value.trim().to_string(),
-            name: display_name(m.name.as_ref(), &m.email.value),
-        });
-        let msettings = c.settings(&m.settings(), &prefix).over(&defaults);
-        managers.push(Manager {
-            person: person.clone(),
-            timezone: msettings
-                .timezone
-                .as_ref()
-                .map_or_else(|| DEFAULT_TIMEZONE.to_string(), |(n, _)| n.clone()),
-        });
-
+        let manager = c.manager(i, m, &defaults, &mut seen);
+        managers.push(manager.model());
         for (j, r) in m.reports.iter().enumerate() {
-            let prefix = format!("{prefix}.reports[{j}]");
-            let email_key = key(&prefix, "email");
-            let rkey = r.email.value.trim().to_ascii_lowercase();
-            if c.email(&r.email, &email_key) {
-                if rkey == mkey {
-                    let found = format!(
-                        "{}, the manager's own address",
-                        quoted(r.email.value.trim())
-                    );
-                    c.error(
-                        r.email.pos,
-                        &email_key,
-                        found,
-                        "a report other than the manager",
-                    );
-                } else if let Some((line, under)) = reports_seen.get(&rkey) {
-                    let found = format!(
-                        "{}, already a report of {under} on line {line}",
-                        quoted(r.email.value.trim())
-                    );
-                    c.error(
-                        r.email.pos,
-                        &email_key,
-                        found,
-                        "each report listed under one manager only",
-                    );
-                } else {
-                    reports_seen.insert(rkey.clone(), (c.line(r.email.pos), person.email.clone()));
-                }
-            }
-            let start = match &r.start {
-                Some(s) => c.date(s, &key(&prefix, "start")),
-                None => {
-                    c.error(
-                        r.email.pos,
-                        &key(&prefix, "start"),
-                        "a report without `start`".into(),
-                        "`start = \"YYYY-MM-DD\"`, the date of the first meeting",
-                    );
-                    None
-                }
-            };
-            let paused_until = match &r.paused_until {
-                Some(p) => c.date(p, &key(&prefix, "paused_until")),
-                None => None,
-            };
-            let settings = c.settings(&r.settings(), &prefix).over(&msettings);
-            let skip_tags: Vec<String> = r
-                .skip_tags
-                .iter()
-                .map(|t| t.value.trim().to_string())
-                .collect();
-            let (
-                Some(start),
-                Some(cadence),
-                Some(time),
-                Some(duration),
-                Some((tzname, tz)),
-                Some(ppm),
-            ) = (
-                start,
-                settings.cadence,
-                settings.time,
-                settings.duration_minutes,
-                settings.timezone,
-                settings.prompts_per_meeting,
-            )
-            else {
-                continue;
-            };
-            let pair_key = hash64(0, &[mkey.as_bytes(), rkey.as_bytes()]);
-            pairs.push(Pair {
-                manager_index: i,
-                manager: person.clone(),
-                report: Person {
-                    email: r.email.value.trim().to_string(),
-                    name: display_name(r.name.as_ref(), &r.email.value),
-                },
-                start,
-                time,
-                cadence,
-                duration_minutes: duration,
-                timezone: tzname,
-                tz,
-                prompts_per_meeting: ppm,
-                location: settings.location.unwrap_or_default(),
-                opt_out: r.opt_out.as_ref().is_some_and(|o| o.value),
-                paused_until,
-                eligible: bank.eligible(&skip_tags),
-                skip_tags,
-                key: pair_key,
-                uid: series_uid(&mkey, &rkey),
-                origin: source.origin(r.email.pos),
-            });
+            pairs.extend(c.report(&manager, j, r, &bank, &mut seen));
         }
     }
 
@@ -499,60 +399,4 @@ pub fn is_email(s: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn emails() {
-        for ok in [
-            "a@b.c",
-            "grace.hopper+1@example.com",
-            "x@localhost",
-            "é@exämple.org",
-        ] {
-            assert!(is_email(ok), "{ok}");
-        }
-        for bad in [
-            "", "a", "@b.c", "a@", "a@@b.c", "a b@c.d", ".a@b.c", "a..b@c.d", "a@b..c", "a@-b.c",
-            "<a@b.c>",
-        ] {
-            assert!(!is_email(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn times() {
-        assert_eq!(parse_time("09:30"), Some(Time::constant(9, 30, 0, 0)));
-        assert_eq!(parse_time("9:30"), Some(Time::constant(9, 30, 0, 0)));
-        assert_eq!(parse_time("23:59:00"), Some(Time::constant(23, 59, 0, 0)));
-        for bad in [
-            "24:00",
-            "12:60",
-            "12",
-            "12:3",
-            "noon",
-            "12:30:00:00",
-            "-1:30",
-            "12:30pm",
-        ] {
-            assert_eq!(parse_time(bad), None, "{bad}");
-        }
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(
-            parse_date("2027-01-05"),
-            Some(jiff::civil::date(2027, 1, 5))
-        );
-        for bad in [
-            "2027-02-30",
-            "2027-1-5",
-            "05/01/2027",
-            "2027-01-05T10:00:00",
-            "",
-        ] {
-            assert_eq!(parse_date(bad), None, "{bad}");
-        }
-    }
-}
+mod tests;

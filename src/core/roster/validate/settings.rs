@@ -1,0 +1,139 @@
+//! The settings cascade: `[defaults]`, then each manager, then each
+//! report, every level checked and each key falling back to its parent.
+
+use jiff::civil::Time;
+use jiff::tz::TimeZone;
+
+use super::{
+    key, parse_time, Checker, DEFAULT_CADENCE, DEFAULT_DURATION, DEFAULT_PROMPTS, DEFAULT_TIME,
+    DEFAULT_TIMEZONE, MAX_DURATION, MAX_PROMPTS,
+};
+use crate::core::cadence::{self, Cadence};
+use crate::core::roster::raw::RawSettings;
+use crate::core::source::{did_you_mean, quoted, Loc};
+
+/// Settings of one level of the cascade, checked; `None` where the level
+/// leaves a key to its parent (or where the value was bad, already reported).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Settings {
+    pub(super) cadence: Option<Cadence>,
+    pub(super) time: Option<Time>,
+    pub(super) duration_minutes: Option<u32>,
+    pub(super) timezone: Option<(String, TimeZone)>,
+    pub(super) prompts_per_meeting: Option<u32>,
+    pub(super) location: Option<String>,
+}
+
+impl Settings {
+    /// What applies where neither report, manager nor `[defaults]` says.
+    pub(super) fn built_in() -> Settings {
+        Settings {
+            cadence: Some(DEFAULT_CADENCE),
+            time: Some(DEFAULT_TIME),
+            duration_minutes: Some(DEFAULT_DURATION),
+            timezone: jiff::tz::db()
+                .get(DEFAULT_TIMEZONE)
+                .ok()
+                .map(|tz| (DEFAULT_TIMEZONE.to_string(), tz)),
+            prompts_per_meeting: Some(DEFAULT_PROMPTS),
+            location: Some(String::new()),
+        }
+    }
+
+    /// This level's values, its parent's where it leaves a key out.
+    pub(super) fn over(self, parent: &Settings) -> Settings {
+        Settings {
+            cadence: self.cadence.or(parent.cadence),
+            time: self.time.or(parent.time),
+            duration_minutes: self.duration_minutes.or(parent.duration_minutes),
+            timezone: self.timezone.or_else(|| parent.timezone.clone()),
+            prompts_per_meeting: self.prompts_per_meeting.or(parent.prompts_per_meeting),
+            location: self.location.or_else(|| parent.location.clone()),
+        }
+    }
+}
+
+impl Checker<'_> {
+    /// One level's settings, each bad value reported under `prefix`.
+    pub(super) fn settings(&mut self, raw: &RawSettings, prefix: &str) -> Settings {
+        let mut s = Settings::default();
+        if let Some(c) = &raw.cadence {
+            s.cadence = Cadence::parse(&c.value);
+            if s.cadence.is_none() {
+                self.error(
+                    c.pos,
+                    &key(prefix, "cadence"),
+                    quoted(&c.value),
+                    cadence::EXPECTED,
+                );
+            }
+        }
+        if let Some(t) = &raw.time {
+            s.time = parse_time(&t.value.0);
+            if s.time.is_none() {
+                self.error(
+                    t.pos,
+                    &key(prefix, "time"),
+                    quoted(&t.value.0),
+                    "a time of day as \"HH:MM\" (24-hour clock, 00:00 to 23:59)",
+                );
+            }
+        }
+        if let Some(d) = &raw.duration_minutes {
+            if (1..=MAX_DURATION).contains(&d.value) {
+                s.duration_minutes = u32::try_from(d.value).ok();
+            } else {
+                self.error(
+                    d.pos,
+                    &key(prefix, "duration_minutes"),
+                    d.value.to_string(),
+                    "a whole number of minutes from 1 to 1440",
+                );
+            }
+        }
+        if let Some(z) = &raw.timezone {
+            s.timezone = self.timezone(z, &key(prefix, "timezone"));
+        }
+        if let Some(n) = &raw.prompts_per_meeting {
+            if (1..=MAX_PROMPTS).contains(&n.value) {
+                s.prompts_per_meeting = u32::try_from(n.value).ok();
+            } else {
+                self.error(
+                    n.pos,
+                    &key(prefix, "prompts_per_meeting"),
+                    n.value.to_string(),
+                    "a whole number from 1 to 100",
+                );
+            }
+        }
+        if let Some(l) = &raw.location {
+            s.location = Some(l.value.clone());
+        }
+        s
+    }
+
+    fn timezone(&mut self, z: &Loc<String>, key: &str) -> Option<(String, TimeZone)> {
+        let name = z.value.trim();
+        // Only IANA names: fixed offsets and POSIX rules would be accepted by
+        // the parser but are not time zones a calendar client can look up.
+        let iana = !name.is_empty() && !name.starts_with(['+', '-']) && !name.contains(',');
+        match jiff::tz::db().get(name) {
+            Ok(tz) if iana => Some((name.to_string(), tz)),
+            _ => {
+                let mut e = self.source.error(
+                    z.pos,
+                    key,
+                    quoted(&z.value),
+                    "an IANA time zone name such as \"Europe/London\"",
+                );
+                let names: Vec<String> = jiff::tz::db()
+                    .available()
+                    .map(|n| n.as_str().to_string())
+                    .collect();
+                e.hint = did_you_mean(name, names.iter().map(String::as_str));
+                self.errors.push(e);
+                None
+            }
+        }
+    }
+}
