@@ -12,7 +12,7 @@ use jiff::civil::{Date, DateTime};
 use jiff::tz::{AmbiguousOffset, TimeZone};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::core::cadence::{week_of_month, Cadence};
+use crate::core::cadence::{first_on_or_after, nth_date, Cadence};
 use crate::core::roster::Pair;
 use crate::core::series::{series_of, Series};
 
@@ -66,53 +66,6 @@ pub struct Slot {
     pub end: Timestamp,
     /// Whether a DST change touched the local time.
     pub clock: Clock,
-}
-
-/// The date of occurrence `n` of a series from `start`, if representable.
-pub fn nth_date(start: Date, cadence: Cadence, n: u32) -> Option<Date> {
-    match cadence {
-        Cadence::Weeks(w) => {
-            let days = i64::from(n) * 7 * i64::from(w);
-            start.checked_add(days.days()).ok()
-        }
-        Cadence::Monthly => {
-            let first = start
-                .first_of_month()
-                .checked_add(i64::from(n).months())
-                .ok()?;
-            let nth = match week_of_month(start) {
-                5 => -1,
-                w => w,
-            };
-            first.nth_weekday_of_month(nth, start.weekday()).ok()
-        }
-    }
-}
-
-/// The number of the first occurrence on or after `d`.
-pub fn first_on_or_after(start: Date, cadence: Cadence, d: Date) -> u32 {
-    if d <= start {
-        return 0;
-    }
-    let guess = match cadence {
-        Cadence::Weeks(w) => {
-            let days = (d - start).get_days().max(0);
-            let step = 7 * i32::from(w);
-            (days + step - 1) / step
-        }
-        Cadence::Monthly => {
-            let months = (i32::from(d.year()) - i32::from(start.year())) * 12
-                + i32::from(d.month())
-                - i32::from(start.month());
-            months.max(0)
-        }
-    };
-    let mut n = u32::try_from(guess).unwrap_or(0);
-    // The guess is exact for weeks and at most one short for months.
-    while nth_date(start, cadence, n).is_some_and(|x| x < d) {
-        n += 1;
-    }
-    n
 }
 
 /// Places a local date and time on the time line by RFC 5545's rules.

@@ -16,9 +16,9 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 
 use crate::core::cadence::Cadence;
+use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::hash::hex128;
 use crate::core::roster::Pair;
-use crate::core::schedule::{first_on_or_after, nth_date};
 
 /// An earlier series of a pair, ended by a change.
 #[derive(Debug, Clone)]

@@ -19,8 +19,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
+use crate::core::events::write::write_series;
 use crate::core::events::{pair_events, Organizer, SeriesEvents};
-use crate::core::ical::event::write_series;
 use crate::core::ical::{utc_datetime, vtimezone, Writer};
 use crate::core::roster::{Pair, Roster};
 use crate::core::schedule::Window;

@@ -6,22 +6,20 @@
 //!
 //! - [`writer`]: [`Writer`], which builds a document line by line with CRLF
 //!   line endings, 75-octet folding that never splits a UTF-8 character,
-//!   TEXT escaping and parameter quoting, plus the date, date-time and
-//!   UTC-offset formatters.
+//!   TEXT escaping and parameter quoting.
+//! - [`datetime`]: the date, date-time and UTC-offset value formats.
 //! - [`vtimezone`](mod@vtimezone): [`vtimezone()`], a `VTIMEZONE` generated
 //!   from the tz database's actual transitions, exact over a given window,
 //!   then the zone's yearly rules (or 10 more years of transitions) for
 //!   what open-ended series meet after it.
-//! - [`event`]: the `VEVENT`s of one series ([`crate::core::events::SeriesEvents`]).
 
-pub mod event;
+pub mod datetime;
 pub mod vtimezone;
 pub mod writer;
 
+pub use datetime::{date, local_datetime, utc_datetime, utc_offset};
 pub use vtimezone::vtimezone;
-pub use writer::{
-    date, escape_text, local_datetime, param_value, utc_datetime, utc_offset, PropBuilder, Writer,
-};
+pub use writer::{escape_text, param_value, PropBuilder, Writer};
 
 /// The iTIP (RFC 5546) method of an invitation message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

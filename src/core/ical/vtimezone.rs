@@ -20,7 +20,8 @@ use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone, TimeZoneTransition};
 use jiff::{SignedDuration, Timestamp};
 
-use super::writer::{local_datetime, utc_offset, Writer};
+use super::datetime::{local_datetime, utc_offset};
+use super::writer::Writer;
 
 mod rule;
 

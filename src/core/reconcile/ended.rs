@@ -9,8 +9,9 @@ use jiff::civil::Date;
 use jiff::{Timestamp, ToSpan};
 
 use super::{past_series, SentSeries, Shape};
+use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::roster::Pair;
-use crate::core::schedule::{first_on_or_after, nth_date, resolve};
+use crate::core::schedule::resolve;
 use crate::core::series::History;
 
 /// Adds to `history` the series of `active` (the pair's series as sent)

@@ -7,8 +7,8 @@
 use jiff::civil::DateTime;
 use jiff::{Timestamp, ToSpan};
 
+use crate::core::events::write::{write_occurrence, write_series};
 use crate::core::events::{Organizer, SeriesEvents, When, GUIDANCE};
-use crate::core::ical::event::{write_occurrence, write_series};
 use crate::core::ical::Method;
 use crate::core::ical::{local_datetime, utc_datetime, Writer};
 use crate::core::schedule::Window;

@@ -13,11 +13,12 @@ use super::draft::{Ctx, Draft};
 use super::model::Zone;
 use super::render::{self, CancelOf};
 use super::{Kind, OccurrenceState, SentOccurrence, SentSeries, SeriesState, Shape, Who};
+use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::events::{Organizer, SeriesEvents};
 use crate::core::hash::hex128;
 use crate::core::ical::{local_datetime, Method};
 use crate::core::roster::{Pair, Roster};
-use crate::core::schedule::{first_on_or_after, nth_date, resolve};
+use crate::core::schedule::resolve;
 
 /// A hash of everything a series message says but its overrides and pause.
 pub(super) fn fingerprint(e: &SeriesEvents<'_>, org: Organizer<'_>) -> String {

@@ -2,6 +2,7 @@
 //! characters, TEXT escaping, parameter quoting, and a golden event.
 
 use super::*;
+use crate::core::ical::datetime::{date, local_datetime, utc_datetime, utc_offset};
 
 /// The physical lines of a document, without their CRLF.
 fn physical_lines(doc: &str) -> Vec<&str> {

@@ -11,14 +11,20 @@
 //! second 01:30 of a fall-back night; other libraries add durations in wall
 //! time). So an override whose start or end local time is not a single
 //! instant is written in UTC: every client then shows the same time.
+//!
+//! [`write`] renders them as `VEVENT` lines with the [`crate::core::ical`]
+//! writer.
 
 use jiff::civil::DateTime;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
+pub mod write;
+
+use crate::core::cadence::nth_date;
 use crate::core::plan::{pair_meetings_with, Meeting};
 use crate::core::prompts::Bank;
 use crate::core::roster::{Pair, Roster};
-use crate::core::schedule::{nth_date, resolve, Clock, Window};
+use crate::core::schedule::{resolve, Clock, Window};
 use crate::core::series::{series_of, PastSeries, Series};
 
 /// The line of guidance every description ends with.

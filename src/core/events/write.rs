@@ -4,8 +4,8 @@
 
 use jiff::civil::DateTime;
 
-use super::writer::Writer;
 use crate::core::events::{master_description, Organizer, Override, SeriesEvents, When, GUIDANCE};
+use crate::core::ical::Writer;
 
 /// Writes the master and the overrides of `events`; `dtstamp` is the
 /// document's `DTSTAMP` (already formatted, UTC).
