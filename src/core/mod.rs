@@ -21,15 +21,15 @@
 //!   what the roster wants now: the messages due and the state they leave.
 
 pub mod cadence;
-pub mod check;
+pub(crate) mod check;
 pub mod events;
 pub mod feed;
-pub mod formats;
-pub mod hash;
-pub mod ical;
+pub(crate) mod formats;
+pub(crate) mod hash;
+pub(crate) mod ical;
 pub mod plan;
 pub mod prompts;
-pub mod reconcile;
+pub(crate) mod reconcile;
 pub mod roster;
 pub mod schedule;
 pub mod series;

@@ -104,10 +104,3 @@ pub fn load_roster(config: &Config) -> Result<Roster, InputErrors> {
     )?;
     roster::parse(&source)
 }
-
-/// Reads and checks the configuration at `path` and the roster it names.
-pub fn load(path: &Path, env: &BTreeMap<String, String>) -> Result<Loaded, InputErrors> {
-    let config = load_config(path, env)?;
-    let roster = load_roster(&config)?;
-    Ok(Loaded { config, roster })
-}

@@ -18,9 +18,9 @@
 
 pub mod clock;
 pub mod commands;
-pub mod config;
-pub mod daemon;
-pub mod ledger;
-pub mod load;
-pub mod mail;
-pub mod service;
+pub(crate) mod config;
+pub(crate) mod daemon;
+pub(crate) mod ledger;
+pub(crate) mod load;
+pub(crate) mod mail;
+pub(crate) mod service;

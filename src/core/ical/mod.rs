@@ -17,9 +17,9 @@ pub mod datetime;
 pub mod vtimezone;
 pub mod writer;
 
-pub use datetime::{date, local_datetime, utc_datetime, utc_offset};
+pub use datetime::{date, local_datetime, utc_datetime};
 pub use vtimezone::vtimezone;
-pub use writer::{escape_text, param_value, PropBuilder, Writer};
+pub use writer::Writer;
 
 /// The iTIP (RFC 5546) method of an invitation message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -291,6 +291,7 @@ impl Drop for PropBuilder<'_> {
 /// are backslash-escaped, and line breaks (LF, or CRLF taken as one) become
 /// `\n`. Other control characters except tab have no representation in
 /// TEXT, so they are dropped (a lone CR included).
+#[cfg(test)]
 #[must_use]
 pub fn escape_text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -345,6 +346,7 @@ fn needs_care(b: u8) -> bool {
 /// Formats a parameter value (RFC 5545 3.2): quoted with DQUOTE when it
 /// contains `:`, `;` or `,`. A DQUOTE inside a value cannot be represented
 /// at all, so it becomes `'`; control characters other than tab are dropped.
+#[cfg(test)]
 #[must_use]
 pub fn param_value(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);

@@ -7,21 +7,9 @@ use std::io::Write;
 use jiff::Timestamp;
 
 use super::CliError;
-use crate::core::reconcile::Kind;
 use crate::shell::ledger::Ledger;
 use crate::shell::load::Loaded;
 use crate::shell::service::{self, ServiceError};
-
-fn kind(k: Kind) -> &'static str {
-    match k {
-        Kind::NewSeries => "new series",
-        Kind::UpdateSeries => "series update",
-        Kind::EndSeries => "series ends",
-        Kind::Occurrence => "meeting prompts",
-        Kind::CancelOccurrences => "meetings cancelled",
-        Kind::CancelSeries => "series cancelled",
-    }
-}
 
 /// `touchbase plan`: prints what the next reconcile would send. Reads the
 /// ledger if there is one; writes nothing.
@@ -43,7 +31,7 @@ pub fn plan(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), 
             out,
             "  {:<7} {:<18} seq {:<3} to {:<32} {}",
             m.method.as_str(),
-            kind(m.kind),
+            m.kind.label(),
             m.sequence,
             m.to.email,
             m.body.subject

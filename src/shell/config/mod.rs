@@ -32,8 +32,7 @@ use std::path::PathBuf;
 use crate::core::source::{InputErrors, SourceText};
 
 pub use raw::{Credential, CREDENTIALS};
-pub use resolve::parse_mailbox;
-pub use smtp::{masked_url, SmtpCredentials, SmtpTarget, Tls, UrlError};
+pub use smtp::{SmtpTarget, Tls};
 
 /// Where the configuration is looked for when neither `--config` nor
 /// `$TOUCHBASE_CONFIG` says.
@@ -123,6 +122,7 @@ pub struct Config {
 /// Parses `source` (the config file's text) with `env` overrides applied.
 ///
 /// `env` is the process environment, passed in so that this stays pure.
+#[cfg(test)]
 pub fn parse(source: &SourceText, env: &BTreeMap<String, String>) -> Result<Config, InputErrors> {
     parse_with(source, env, &[])
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use super::smtp::SmtpCredentials;
 use super::*;
 use crate::core::source::Origin;
 

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
-pub use outbox::{backoff, NewMessage, Queued, Status};
+pub use outbox::{NewMessage, Queued};
 
 /// Ledger failures. Every one of them is about the local database, so a
 /// caller retries later or stops; none is caused by roster input.
@@ -242,6 +242,7 @@ impl Ledger {
     /// occurrence states it leaves behind and the messages it queues. A
     /// crash before the commit leaves the ledger as it was, and the next
     /// reconcile computes the same changes again.
+    #[cfg(test)]
     pub fn apply(
         &mut self,
         series: &[SentSeries],

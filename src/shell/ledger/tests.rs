@@ -1,5 +1,6 @@
 //! Ledger tests against a real SQLite file.
 
+use super::outbox::backoff;
 use super::*;
 
 fn msg(id: &str) -> NewMessage {
