@@ -5,19 +5,19 @@
 //! From the roster file to a calendar, in dependency order:
 //!
 //! - [`source`]: located values (`file:line:column`) and the input error type.
-//! - [`formats`]: TOML, YAML and JSON text into raw structs, errors located.
-//! - [`hash`]: the stable hashes behind UIDs, Message-IDs and rotations.
+//! - `formats`: TOML, YAML and JSON text into raw structs, errors located.
+//! - `hash`: the stable hashes behind UIDs, Message-IDs and rotations.
 //! - [`cadence`]: `weekly`, `biweekly`, `every N weeks`, `monthly`.
 //! - [`prompts`]: the prompt bank and the per-pair rotation.
 //! - [`roster`]: the roster, from raw serde structs to the validated model.
 //! - [`schedule`]: the meetings of one pair inside a window, DST rules included.
 //! - [`series`]: a pair's series, earlier ones ended by a change included.
 //! - [`plan`]: every meeting of a roster in a window, with its prompts.
-//! - [`check`]: the summary, warnings and fairness report of `touchbase check`.
+//! - `check`: the summary, warnings and fairness report of `touchbase check`.
 //! - [`events`]: the `VEVENT`s of a pair (masters, overrides) as data.
-//! - [`ical`]: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
+//! - `ical`: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
 //! - [`feed`]: a person's feed document (`METHOD:PUBLISH`).
-//! - [`reconcile`]: what was sent (a typed model the ledger fills) against
+//! - `reconcile`: what was sent (a typed model the ledger fills) against
 //!   what the roster wants now: the messages due and the state they leave.
 
 pub mod cadence;

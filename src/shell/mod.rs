@@ -3,16 +3,16 @@
 //! Each module here depends on [`crate::core`]; the core knows none of them.
 //!
 //! - [`clock`]: the one place that reads the time.
-//! - [`config`]: `touchbase.toml` and its environment overrides, resolved
+//! - `config`: `touchbase.toml` and its environment overrides, resolved
 //!   into typed values (the cron schedule, the SMTP target, the listen
 //!   address) that every command uses as they are.
-//! - [`load`]: reads the configuration, credentials and roster files.
-//! - [`ledger`]: SQLite in `state_dir`: what was sent, the outbox, feed
+//! - `load`: reads the configuration, credentials and roster files.
+//! - `ledger`: SQLite in `state_dir`: what was sent, the outbox, feed
 //!   secrets; it maps its rows to the core's typed model.
-//! - [`mail`]: MIME messages and the transports that deliver them.
-//! - [`service`]: one reconcile carried out (core diff, ledger, messages)
+//! - `mail`: MIME messages and the transports that deliver them.
+//! - `service`: one reconcile carried out (core diff, ledger, messages)
 //!   and the outbox drained; shared by the daemon and `run --once`.
-//! - [`daemon`]: `touchbase run`: the wake-up loop, HTTP, file watching,
+//! - `daemon`: `touchbase run`: the wake-up loop, HTTP, file watching,
 //!   systemd notifications.
 //! - [`commands`]: the command line, one file per command.
 

@@ -12,7 +12,7 @@
 //! time). So an override whose start or end local time is not a single
 //! instant is written in UTC: every client then shows the same time.
 //!
-//! [`write`](mod@write) renders them as `VEVENT` lines with the [`crate::core::ical`]
+//! [`write`](mod@write) renders them as `VEVENT` lines with the `ical`
 //! writer.
 
 use jiff::civil::DateTime;

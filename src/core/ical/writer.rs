@@ -13,8 +13,7 @@
 //! check that components nest properly or that required properties are
 //! present; that is the job of the code that renders feeds and invitations.
 //!
-//! ```
-//! # use touchbase::core::ical::Writer;
+//! ```text
 //! let mut w = Writer::new();
 //! w.begin("VEVENT");
 //! w.prop("ATTENDEE")
@@ -31,6 +30,8 @@
 //!      END:VEVENT\r\n",
 //! );
 //! ```
+//!
+//! (`the_module_example_holds` in the tests runs this example.)
 
 use std::fmt::Write as _;
 

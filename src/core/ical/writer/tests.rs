@@ -302,3 +302,22 @@ fn builder_dropped_without_value_writes_nothing() {
     assert_eq!(w.as_str(), "");
     assert_eq!(Writer::new(), Writer::default());
 }
+
+#[test]
+fn the_module_example_holds() {
+    let mut w = Writer::new();
+    w.begin("VEVENT");
+    w.prop("ATTENDEE")
+        .param("CN", "Grace Hopper")
+        .param("RSVP", "TRUE")
+        .value_raw("mailto:grace@example.com");
+    w.text("SUMMARY", "1:1, Ada / Grace");
+    w.end("VEVENT");
+    assert_eq!(
+        w.finish(),
+        "BEGIN:VEVENT\r\n\
+         ATTENDEE;CN=Grace Hopper;RSVP=TRUE:mailto:grace@example.com\r\n\
+         SUMMARY:1:1\\, Ada / Grace\r\n\
+         END:VEVENT\r\n",
+    );
+}
