@@ -64,6 +64,11 @@ pub struct RawPrompt {
 }
 
 /// One `[[managers]]` entry.
+///
+/// The cascading keys of [`RawSettings`] are spelled out here and in
+/// [`RawReport`] rather than `#[serde(flatten)]`ed in: serde does not
+/// support `flatten` together with `deny_unknown_fields`, and an unknown
+/// key must stay an error.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawManager {
