@@ -173,34 +173,51 @@ fn dst_meetings_get_utc_overrides_and_others_do_not() {
 #[test]
 fn pause_becomes_exdates_and_opted_out_reports_appear_nowhere() {
     let roster = load(rosters::DST);
-    let doc = feed::render(
-        &roster,
-        &History::new(),
-        "edsger@example.com",
-        window(),
-        ORG,
-        now(),
-    )
-    .unwrap();
-    // Donald: every 3 weeks from 2027-01-05, paused until 04-01.
-    let exdates: Vec<&str> = doc
-        .split("\r\n")
-        .filter(|l| l.starts_with("EXDATE"))
-        .collect();
+    let lines = |history: &History, prefix: &str| -> Vec<String> {
+        let doc = feed::render(&roster, history, "edsger@example.com", window(), ORG, now())
+            .expect("a feed");
+        doc.split("\r\n")
+            .filter(|l| l.starts_with(prefix))
+            .map(str::to_string)
+            .collect()
+    };
+    // Donald: every 3 weeks from 2027-01-05, paused until 04-01. With no
+    // record of when the pause began it reaches back to the first meeting,
+    // so his series starts at its first real meeting.
+    let none = History::new();
+    assert!(lines(&none, "EXDATE").is_empty());
+    assert!(lines(&none, "DTSTART;TZID=Europe/London:")
+        .contains(&"DTSTART;TZID=Europe/London:20270420T090000".to_string()));
+    // A pause first seen before the 16 February meeting keeps the two
+    // meetings held before it.
+    let donald = roster
+        .pairs
+        .iter()
+        .find(|p| p.report.email == "donald@example.com")
+        .expect("Donald");
+    let mut later = History::new();
+    later.pause_from(&donald.uid, date(2027, 2, 16));
     assert_eq!(
-        exdates,
+        lines(&later, "EXDATE"),
         [
-            "EXDATE;TZID=Europe/London:20270105T090000",
-            "EXDATE;TZID=Europe/London:20270126T090000",
             "EXDATE;TZID=Europe/London:20270216T090000",
             "EXDATE;TZID=Europe/London:20270309T090000",
             "EXDATE;TZID=Europe/London:20270330T090000",
         ]
     );
+    assert!(lines(&later, "DTSTART;TZID=Europe/London:")
+        .contains(&"DTSTART;TZID=Europe/London:20270105T090000".to_string()));
+    // Either way, every feed shows exactly the plan's meetings.
+    assert!(check_all(&roster, &later, window()) > 0);
     for email in people(&roster) {
         if let Ok(doc) = feed::render(&roster, &History::new(), &email, window(), ORG, now()) {
             assert!(!doc.contains("frances"), "{email}'s feed names Frances");
             assert!(!doc.contains("Frances"), "{email}'s feed names Frances");
+            // A published feed asks nothing of its reader.
+            assert!(
+                !doc.contains("RSVP") && !doc.contains("NEEDS-ACTION"),
+                "{email}'s feed asks for an answer"
+            );
         }
     }
     // The error for an opted-out report is the one for a stranger.

@@ -17,7 +17,7 @@
 //! - [`events`]: the `VEVENT`s of a pair (masters, overrides) as data.
 //! - `ical`: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
 //! - [`feed`]: a person's feed document (`METHOD:PUBLISH`).
-//! - `reconcile`: what was sent (a typed model the ledger fills) against
+//! - [`reconcile`]: what was sent (a typed model the ledger fills) against
 //!   what the roster wants now: the messages due and the state they leave.
 
 pub mod cadence;
@@ -29,7 +29,7 @@ pub(crate) mod hash;
 pub(crate) mod ical;
 pub mod plan;
 pub mod prompts;
-pub(crate) mod reconcile;
+pub mod reconcile;
 pub mod roster;
 pub mod schedule;
 pub mod series;

@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 use crate::core::prompts::{Prompt, Rotation};
 use crate::core::roster::{Pair, Roster};
 use crate::core::schedule::{self, slots, Clock, Window};
-use crate::core::series::{series_of, History, PastSeries};
+use crate::core::series::{series_of, History, Past};
 
 /// One meeting of one pair.
 #[derive(Debug, Clone)]
@@ -57,17 +57,13 @@ impl<'r> Meeting<'r> {
 /// its current series.
 pub fn pair_meetings(pair: &Pair, window: Window) -> Vec<Meeting<'_>> {
     let mut out = Vec::new();
-    pair_meetings_into(pair, &[], window, &mut out);
+    pair_meetings_into(pair, Past::default(), window, &mut out);
     out
 }
 
 /// The meetings of one pair inside `window`, in order, across its earlier
 /// series (`past`, oldest first) and the current one.
-pub fn pair_meetings_with<'r>(
-    pair: &'r Pair,
-    past: &'r [PastSeries],
-    window: Window,
-) -> Vec<Meeting<'r>> {
+pub fn pair_meetings_with<'r>(pair: &'r Pair, past: Past<'r>, window: Window) -> Vec<Meeting<'r>> {
     let mut out = Vec::new();
     pair_meetings_into(pair, past, window, &mut out);
     out
@@ -75,7 +71,7 @@ pub fn pair_meetings_with<'r>(
 
 fn pair_meetings_into<'r>(
     pair: &'r Pair,
-    past: &'r [PastSeries],
+    past: Past<'r>,
     window: Window,
     out: &mut Vec<Meeting<'r>>,
 ) {

@@ -14,7 +14,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::core::cadence::{first_on_or_after, nth_date, Cadence};
 use crate::core::roster::Pair;
-use crate::core::series::{series_of, Series};
+use crate::core::series::{series_of, Past, Series};
 
 /// A range of local dates: `from` included, `until` excluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +92,7 @@ pub fn paused_count(pair: &Pair) -> u32 {
 /// left out, as if the pair had only its current series. Opted-out pairs
 /// have none.
 pub fn slots(pair: &Pair, window: Window) -> Slots<'_> {
-    match series_of(pair, &[]).into_iter().next() {
+    match series_of(pair, Past::default()).into_iter().next() {
         Some(series) => series_slots(&series, window),
         None => Slots::empty(&pair.tz),
     }
@@ -101,10 +101,10 @@ pub fn slots(pair: &Pair, window: Window) -> Slots<'_> {
 /// The slots of one series whose local date is inside `window`, paused
 /// dates left out.
 pub fn series_slots<'r>(series: &Series<'r>, window: Window) -> Slots<'r> {
-    let from = window.from.max(series.paused_until.unwrap_or(window.from));
-    let next = first_on_or_after(series.anchor, series.cadence, from).max(series.first);
+    let next = first_on_or_after(series.anchor, series.cadence, window.from).max(series.first);
     let until = series.until.map_or(window.until, |u| u.min(window.until));
     Slots {
+        paused: series.paused(),
         tz: series.tz,
         anchor: series.anchor,
         cadence: series.cadence,
@@ -125,6 +125,8 @@ pub struct Slots<'a> {
     duration: SignedDuration,
     until: Date,
     next: u32,
+    /// Occurrence numbers `[lo, hi)` that the pause removes.
+    paused: (u32, u32),
 }
 
 impl<'a> Slots<'a> {
@@ -137,6 +139,7 @@ impl<'a> Slots<'a> {
             duration: SignedDuration::ZERO,
             until: Date::MIN,
             next: u32::MAX,
+            paused: (0, 0),
         }
     }
 }
@@ -149,6 +152,11 @@ impl Iterator for Slots<'_> {
             let n = self.next;
             if n == u32::MAX {
                 return None;
+            }
+            let (lo, hi) = self.paused;
+            if (lo..hi).contains(&n) {
+                self.next = hi;
+                continue;
             }
             let date = nth_date(self.anchor, self.cadence, n)?;
             if date >= self.until {

@@ -44,11 +44,51 @@ pub struct PastSeries {
     pub until: Date,
 }
 
-/// The earlier series of every pair, keyed by the pair's UID
-/// ([`Pair::uid`], stable for the pair), oldest first.
+/// What the ledger knows of every pair beyond the roster, keyed by the
+/// pair's UID ([`Pair::uid`], stable for the pair): its earlier series,
+/// oldest first, and when its pause began.
 #[derive(Debug, Clone, Default)]
 pub struct History {
     by_pair: HashMap<String, Vec<PastSeries>>,
+    paused_from: HashMap<String, Date>,
+}
+
+/// One pair's history: see [`History::of`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Past<'h> {
+    /// Its earlier series, oldest first.
+    pub series: &'h [PastSeries],
+    /// The first date its pause removes (the first meeting not yet held
+    /// when the pause was first seen); `None` when no pause was recorded,
+    /// and the pause then reaches back to the first meeting.
+    pub paused_from: Option<Date>,
+}
+
+impl<'h> Past<'h> {
+    /// Earlier series and no recorded pause.
+    pub fn series(series: &'h [PastSeries]) -> Past<'h> {
+        Past {
+            series,
+            paused_from: None,
+        }
+    }
+}
+
+/// The dates a pair's pause removes: `[from, until)`, or every date before
+/// `until` when `from` is `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pause {
+    /// The first date removed, if the pause began after the pair's start.
+    pub from: Option<Date>,
+    /// The first date no longer removed: the roster's `paused_until`.
+    pub until: Date,
+}
+
+impl Pause {
+    /// Whether the pause removes the meeting on `date`.
+    pub fn removes(&self, date: Date) -> bool {
+        date < self.until && self.from.is_none_or(|f| date >= f)
+    }
 }
 
 impl History {
@@ -65,9 +105,19 @@ impl History {
         list.sort_by_key(|s| s.from);
     }
 
-    /// The earlier series of `pair`, oldest first.
-    pub fn of(&self, pair: &Pair) -> &[PastSeries] {
-        self.by_pair.get(&pair.uid).map_or(&[], Vec::as_slice)
+    /// Records that the pause of the pair whose UID is `pair_uid` began
+    /// on `date`: meetings before it were held and stay.
+    pub fn pause_from(&mut self, pair_uid: &str, date: Date) {
+        self.paused_from.insert(pair_uid.to_string(), date);
+    }
+
+    /// What is known of `pair`: its earlier series, oldest first, and when
+    /// its pause began.
+    pub fn of(&self, pair: &Pair) -> Past<'_> {
+        Past {
+            series: self.by_pair.get(&pair.uid).map_or(&[], Vec::as_slice),
+            paused_from: self.paused_from.get(&pair.uid).copied(),
+        }
     }
 }
 
@@ -92,8 +142,8 @@ pub struct Series<'r> {
     pub timezone: &'r str,
     /// The zone.
     pub tz: &'r TimeZone,
-    /// No meetings on dates before this one (the pair's pause).
-    pub paused_until: Option<Date>,
+    /// The dates the pair's pause removes.
+    pub pause: Option<Pause>,
 }
 
 impl Series<'_> {
@@ -110,29 +160,52 @@ impl Series<'_> {
         })
     }
 
-    /// The number of the first occurrence that a pause does not remove.
-    pub fn first_unpaused(&self) -> u32 {
-        self.paused_until.map_or(self.first, |p| {
-            first_on_or_after(self.anchor, self.cadence, p).max(self.first)
-        })
+    /// The occurrences the pause removes, as numbers `[lo, hi)` inside
+    /// `[first, end)` (empty, `lo == hi`, without a pause).
+    pub fn paused(&self) -> (u32, u32) {
+        let Some(p) = self.pause else {
+            return (self.first, self.first);
+        };
+        let end = self.end();
+        let lo = p.from.map_or(self.first, |f| {
+            first_on_or_after(self.anchor, self.cadence, f).clamp(self.first, end)
+        });
+        let hi = first_on_or_after(self.anchor, self.cadence, p.until).clamp(lo, end);
+        (lo, hi)
+    }
+
+    /// The number of its first meeting that takes place: its `DTSTART`. A
+    /// pause that reaches back to the first occurrence moves it to the first
+    /// one after the pause, so an invitation starts at a real meeting.
+    pub fn first_shown(&self) -> u32 {
+        match self.paused() {
+            (lo, hi) if lo == self.first => hi,
+            _ => self.first,
+        }
     }
 
     /// How many of its occurrences before occurrence `k` take place (pauses
     /// removed): the prompt rotation's position within this series.
     pub fn held_before(&self, k: u32) -> u32 {
         let k = k.clamp(self.first, self.end());
-        let unpaused = self.first_unpaused().min(k);
-        k - unpaused
+        let (lo, hi) = self.paused();
+        let removed = hi.min(k).saturating_sub(lo);
+        k - self.first - removed
     }
 }
 
 /// The series of `pair`, oldest first: one per earlier series in `past`
 /// that holds at least one date, then the current one from the roster. An
 /// opted-out pair has none.
-pub fn series_of<'r>(pair: &'r Pair, past: &'r [PastSeries]) -> Vec<Series<'r>> {
+pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
     if !pair.is_active() {
         return Vec::new();
     }
+    let pause = pair.paused_until.map(|until| Pause {
+        from: past.paused_from,
+        until,
+    });
+    let past = past.series;
     let mut out = Vec::with_capacity(past.len() + 1);
     for p in past {
         let first = first_on_or_after(p.start, p.cadence, p.from);
@@ -150,7 +223,7 @@ pub fn series_of<'r>(pair: &'r Pair, past: &'r [PastSeries]) -> Vec<Series<'r>> 
             duration_minutes: p.duration_minutes,
             timezone: &p.timezone,
             tz: &p.tz,
-            paused_until: pair.paused_until,
+            pause,
         });
     }
     let from = past.iter().map(|p| p.until).max();
@@ -169,17 +242,19 @@ pub fn series_of<'r>(pair: &'r Pair, past: &'r [PastSeries]) -> Vec<Series<'r>> 
         duration_minutes: pair.duration_minutes,
         timezone: &pair.timezone,
         tz: &pair.tz,
-        paused_until: pair.paused_until,
+        pause,
     });
     out
 }
 
 /// The UID of a series that a change started on `first`: derived from the
-/// pair and the date, so the same change always yields the same UID.
+/// pair and the date, so the same change always yields the same UID, in
+/// the pair UID's domain.
 pub fn following_uid(pair_uid: &str, first: Date) -> String {
     let day = crate::core::ical::date(first);
     let h = hex128(&[b"touchbase-following", pair_uid.as_bytes(), day.as_bytes()]);
-    format!("{h}@touchbase")
+    let domain = pair_uid.rsplit_once('@').map_or("touchbase", |(_, d)| d);
+    format!("{h}@{domain}")
 }
 
 #[cfg(test)]

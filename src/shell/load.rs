@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::core::roster::{self, Roster};
-use crate::core::source::{InputError, InputErrors, Origin, SourceText};
+use crate::core::source::{quoted, InputError, InputErrors, Origin, SourceText};
 use crate::shell::config::{self, Config};
 
 /// The configuration and roster, loaded and checked.
@@ -102,5 +102,36 @@ pub fn load_roster(config: &Config) -> Result<Roster, InputErrors> {
             config.path.display()
         ),
     )?;
-    roster::parse(&source)
+    roster_from(config, &source)
+}
+
+/// Parses and checks the roster text `source` against `config`: the
+/// organizer (`mail.from`) must be no person of the roster, since a
+/// manager would then get invitations organised by themselves, with no
+/// Accept or Decline; and every UID takes the organizer's domain.
+pub fn roster_from(config: &Config, source: &SourceText) -> Result<Roster, InputErrors> {
+    let mut roster = roster::parse(source)?;
+    let from = &config.mail.from_email;
+    let is_person = roster.managers.iter().any(|m| m.person.is(from))
+        || roster.pairs.iter().any(|p| p.report.is(from));
+    if is_person {
+        return Err(InputError {
+            origin: config.mail.from_origin.clone(),
+            key: "mail.from".to_string(),
+            found: quoted(from),
+            expected: format!(
+                "an address that is no manager or report in {} (the organizer of every invitation; a person who organises their own 1:1 gets no Accept or Decline)",
+                config.roster.display()
+            ),
+            hint: None,
+        }
+        .into());
+    }
+    roster.set_uid_domain(&organizer_domain(from));
+    Ok(roster)
+}
+
+/// The domain of the organizer's address: UIDs and Message-IDs end in it.
+pub fn organizer_domain(email: &str) -> String {
+    crate::core::events::Organizer { name: None, email }.domain()
 }

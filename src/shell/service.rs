@@ -60,6 +60,7 @@ fn settings(config: &Config) -> Settings<'_> {
         organizer: organizer(config),
         lead_days: config.dispatch.lead_days,
         invite_reports: config.mail.invite_reports,
+        updates: config.mail.updates,
     }
 }
 

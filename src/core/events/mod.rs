@@ -25,13 +25,15 @@ use crate::core::plan::{pair_meetings_with, Meeting};
 use crate::core::prompts::Bank;
 use crate::core::roster::{Pair, Roster};
 use crate::core::schedule::{resolve, Clock, Window};
-use crate::core::series::{series_of, PastSeries, Series};
+use crate::core::series::{series_of, Past, Series};
 
 /// The line of guidance every description ends with.
 pub const GUIDANCE: &str = "Listen first. Sharing a time you were stuck yourself invites openness.";
 
-/// What a meeting without its own override (outside the window) says.
-pub const PROMPTS_LATER: &str = "This meeting's prompts appear here closer to its date.";
+/// What a meeting without its own override says: true of a meeting still
+/// to come (its prompts come with its update) and of one held long ago
+/// (outside a feed's window).
+pub const PROMPTS_LATER: &str = "Standing 1:1. Each meeting gets its own prompts here ahead of it.";
 
 /// The sender of everything: `mail.from`, the `ORGANIZER`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +42,18 @@ pub struct Organizer<'a> {
     pub name: Option<&'a str>,
     /// Address.
     pub email: &'a str,
+}
+
+impl Organizer<'_> {
+    /// The domain of the address (after its last `@`), lowercased: UIDs
+    /// and Message-IDs end in it, as spam filters and RFC 5545 expect.
+    pub fn domain(&self) -> String {
+        self.email
+            .rsplit_once('@')
+            .map(|(_, d)| d.trim().to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| "touchbase.invalid".to_string())
+    }
 }
 
 /// One series as `VEVENT`s: a master and its overrides.
@@ -134,7 +148,7 @@ pub fn master_description() -> &'static str {
 }
 
 const MASTER_DESCRIPTION: &str = concat!(
-    "This meeting's prompts appear here closer to its date.",
+    "Standing 1:1. Each meeting gets its own prompts here ahead of it.",
     "\n\n",
     "Listen first. Sharing a time you were stuck yourself invites openness."
 );
@@ -145,7 +159,7 @@ const MASTER_DESCRIPTION: &str = concat!(
 pub fn pair_events<'r>(
     roster: &'r Roster,
     pair: &'r Pair,
-    past: &'r [PastSeries],
+    past: Past<'r>,
     window: Window,
 ) -> Vec<SeriesEvents<'r>> {
     let mut meetings = pair_meetings_with(pair, past, window)
@@ -165,13 +179,19 @@ pub fn pair_events<'r>(
     out
 }
 
-fn series_events<'r>(
+/// The master of `series` with `overrides`; `None` when it holds no
+/// meeting at all (a pause covers every date it has).
+pub fn series_events<'r>(
     pair: &'r Pair,
     bank: &'r Bank,
     series: Series<'r>,
     overrides: Vec<Override>,
 ) -> Option<SeriesEvents<'r>> {
-    let dtstart = series.first_date()?.to_datetime(series.time);
+    let shown = series.first_shown();
+    if shown >= series.end() {
+        return None;
+    }
+    let dtstart = nth_date(series.anchor, series.cadence, shown)?.to_datetime(series.time);
     let minutes = i64::from(series.duration_minutes);
     let dtend = dtstart.checked_add(minutes.minutes()).ok()?;
     let mut rrule = series.cadence.rrule(series.anchor);
@@ -184,8 +204,8 @@ fn series_events<'r>(
         rrule.push_str(";UNTIL=");
         rrule.push_str(&crate::core::ical::utc_datetime(last));
     }
-    let paused_end = series.first_unpaused().min(series.end());
-    let exdates = (series.first..paused_end)
+    let (lo, hi) = series.paused();
+    let exdates = (lo.max(shown)..hi)
         .filter_map(|k| nth_date(series.anchor, series.cadence, k))
         .map(|d| d.to_datetime(series.time))
         .collect();

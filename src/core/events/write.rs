@@ -7,10 +7,27 @@ use jiff::civil::DateTime;
 use crate::core::events::{master_description, Organizer, Override, SeriesEvents, When, GUIDANCE};
 use crate::core::ical::Writer;
 
+/// Who reads the events: it decides what the attendees are asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// An iTIP invitation: the manager is asked to answer (`RSVP=TRUE`,
+    /// `PARTSTAT=NEEDS-ACTION`).
+    Invitation,
+    /// A published feed (`METHOD:PUBLISH`): it asks nothing of its reader,
+    /// so attendees carry neither RSVP nor PARTSTAT.
+    Feed,
+}
+
 /// Writes the master and the overrides of `events`; `dtstamp` is the
 /// document's `DTSTAMP` (already formatted, UTC).
-pub fn write_series(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) {
-    let shared = Shared::new(events, org, dtstamp);
+pub fn write_series(
+    w: &mut Writer,
+    events: &SeriesEvents<'_>,
+    org: Organizer<'_>,
+    dtstamp: &str,
+    audience: Audience,
+) {
+    let shared = Shared::new(events, org, dtstamp, audience);
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
     local(w, "DTSTART", tzid, events.dtstart);
@@ -40,7 +57,7 @@ pub fn write_occurrence(
     let Some(o) = events.overrides.get(index) else {
         return;
     };
-    let shared = Shared::new(events, org, dtstamp);
+    let shared = Shared::new(events, org, dtstamp, Audience::Invitation);
     write_override(w, events, o, &shared);
 }
 
@@ -59,7 +76,12 @@ struct Shared {
 
 impl Shared {
     /// Renders the lines of `events`' series.
-    fn new(events: &SeriesEvents<'_>, org: Organizer<'_>, dtstamp: &str) -> Shared {
+    fn new(
+        events: &SeriesEvents<'_>,
+        org: Organizer<'_>,
+        dtstamp: &str,
+        audience: Audience,
+    ) -> Shared {
         let mut head = Writer::new();
         head.begin("VEVENT");
         head.raw("UID", &events.series.uid);
@@ -67,7 +89,7 @@ impl Shared {
         let mut shared = Writer::new();
         common(&mut shared, events);
         let mut after = Writer::new();
-        attendees(&mut after, events, org);
+        attendees(&mut after, events, org, audience);
         Shared {
             head: head.finish(),
             common: shared.finish(),
@@ -126,7 +148,7 @@ fn common(w: &mut Writer, events: &SeriesEvents<'_>) {
 }
 
 /// Organizer, attendees and status, after the description.
-fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>) {
+fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, audience: Audience) {
     let pair = events.pair;
     let organizer = w.prop("ORGANIZER");
     let organizer = match org.name {
@@ -134,18 +156,17 @@ fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>) {
         None => organizer,
     };
     organizer.value_raw_parts(&["mailto:", org.email]);
-    w.prop("ATTENDEE")
-        .param("CN", &pair.manager.name)
-        .param("ROLE", "REQ-PARTICIPANT")
-        .param("PARTSTAT", "NEEDS-ACTION")
-        .param("RSVP", "TRUE")
-        .value_raw_parts(&["mailto:", &pair.manager.email]);
-    w.prop("ATTENDEE")
-        .param("CN", &pair.report.name)
-        .param("ROLE", "REQ-PARTICIPANT")
-        .param("PARTSTAT", "NEEDS-ACTION")
-        .param("RSVP", "FALSE")
-        .value_raw_parts(&["mailto:", &pair.report.email]);
+    for (who, rsvp) in [(&*pair.manager, "TRUE"), (&pair.report, "FALSE")] {
+        let line = w
+            .prop("ATTENDEE")
+            .param("CN", &who.name)
+            .param("ROLE", "REQ-PARTICIPANT");
+        let line = match audience {
+            Audience::Invitation => line.param("PARTSTAT", "NEEDS-ACTION").param("RSVP", rsvp),
+            Audience::Feed => line,
+        };
+        line.value_raw_parts(&["mailto:", &who.email]);
+    }
     w.raw("STATUS", "CONFIRMED");
     w.raw("TRANSP", "OPAQUE");
 }

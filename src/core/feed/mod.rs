@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::core::events::write::write_series;
+use crate::core::events::write::{write_series, Audience};
 use crate::core::events::{pair_events, Organizer, SeriesEvents};
 use crate::core::ical::{utc_datetime, vtimezone, Writer};
 use crate::core::roster::{Pair, Roster};
@@ -121,7 +121,7 @@ pub fn document(
     write_zones(&mut w, events, window);
     let dtstamp = utc_datetime(now);
     for e in events {
-        write_series(&mut w, e, organizer, &dtstamp);
+        write_series(&mut w, e, organizer, &dtstamp, Audience::Feed);
     }
     w.end("VCALENDAR");
     w.finish()

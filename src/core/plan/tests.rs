@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 use super::*;
 use crate::core::cadence::Cadence;
 use crate::core::roster;
-use crate::core::series::following_uid;
+use crate::core::series::{following_uid, PastSeries};
 use crate::core::source::SourceText;
 
 fn roster(text: &str) -> Roster {

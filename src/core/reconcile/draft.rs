@@ -1,11 +1,14 @@
 //! One message as a step drafts it, and its expansion into one
 //! [`Outgoing`] per recipient (the manager, and the report when
-//! `invite_reports` is on), each with its derived Message-ID.
+//! `invite_reports` is on), each with its derived Message-ID; and the
+//! SEQUENCE numbers, which grow with every message sent for a UID.
+
+use std::collections::HashMap;
 
 use jiff::Timestamp;
 
 use super::render;
-use super::{Kind, Outcome, Outgoing, Settings, Who};
+use super::{Kind, Outcome, Outgoing, SentSeries, Settings, Who};
 use crate::core::hash::hex128;
 use crate::core::ical::Method;
 
@@ -40,6 +43,8 @@ pub(super) struct Ctx<'a> {
     pub settings: Settings<'a>,
     pub now: Timestamp,
     pub out: Outcome,
+    /// The last SEQUENCE handed out per UID in this reconcile.
+    sequences: HashMap<String, u32>,
 }
 
 impl<'a> Ctx<'a> {
@@ -48,7 +53,32 @@ impl<'a> Ctx<'a> {
             settings,
             now,
             out: Outcome::default(),
+            sequences: HashMap::new(),
         }
+    }
+
+    /// The SEQUENCE of the next message about `uid`: one more than the last
+    /// one sent (in this reconcile, else as `sent` records), 0 for the
+    /// first. Every recipient of a UID gets every message about it, so one
+    /// counter per UID makes SEQUENCE grow per recipient too.
+    pub fn next_sequence(&mut self, uid: &str, sent: Option<&SentSeries>) -> u32 {
+        let last = self
+            .sequences
+            .get(uid)
+            .copied()
+            .or(sent.map(|s| s.sequence));
+        let next = last.map_or(0, |s| s.saturating_add(1));
+        self.sequences.insert(uid.to_string(), next);
+        next
+    }
+
+    /// The last SEQUENCE sent for `uid`, this reconcile included.
+    pub fn sequence(&self, uid: &str, sent: Option<&SentSeries>) -> u32 {
+        self.sequences
+            .get(uid)
+            .copied()
+            .or(sent.map(|s| s.sequence))
+            .unwrap_or(0)
     }
 
     /// Queues `d` to the manager (and the report, if they are invited).
@@ -58,9 +88,10 @@ impl<'a> Ctx<'a> {
             recipients.push((d.report, d.manager));
         }
         let content_hash = content_hash(&d.ics);
+        let domain = self.settings.organizer.domain();
         for (to, other) in recipients {
-            let body = render::body(d.method, to, other, d.headline, d.prompts, d.location);
-            let message_id = message_id(&d, to, &content_hash);
+            let body = render::body(d.kind, to, other, d.headline, d.prompts, d.location);
+            let message_id = message_id(&d, to, &content_hash, &domain);
             self.out.messages.push(Outgoing {
                 kind: d.kind,
                 uid: d.uid.to_string(),
@@ -90,10 +121,10 @@ fn content_hash(ics: &str) -> String {
 
 /// The Message-ID of `d` to `to`: derived, so the same message is never
 /// queued twice.
-fn message_id(d: &Draft<'_>, to: &Who, content_hash: &str) -> String {
+fn message_id(d: &Draft<'_>, to: &Who, content_hash: &str, domain: &str) -> String {
     let seq = d.sequence.to_string();
     format!(
-        "{}@touchbase",
+        "{}@{}",
         hex128(&[
             b"touchbase-message",
             d.uid.as_bytes(),
@@ -102,6 +133,7 @@ fn message_id(d: &Draft<'_>, to: &Who, content_hash: &str) -> String {
             seq.as_bytes(),
             to.email.to_ascii_lowercase().as_bytes(),
             content_hash.as_bytes(),
-        ])
+        ]),
+        domain
     )
 }

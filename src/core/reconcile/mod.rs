@@ -2,37 +2,49 @@
 //! [`Sent`] model the ledger fills), the messages due and the state they
 //! leave behind.
 //!
-//! `desired = f(roster, now)`, `plan = diff(desired, sent)`: this module is
-//! pure; the caller records the outcome and queues the messages in one
-//! transaction.
+//! It thinks in calendar objects. For each series, the object a calendar
+//! should hold now is its master (`RRULE`, `EXDATE`s for a pause, `UNTIL`
+//! once ended) and an override for every meeting whose prompts are due or
+//! were sent before. That object is compared with what was sent (the
+//! master's hash and each override's hash, with the last SEQUENCE), and
+//! each difference becomes a message in the form `mail.updates` asks for
+//! (SPEC.md, "Invitations by email"):
 //!
-//! The rules (SPEC.md, "Invitations by email"), one step each, in the order
-//! [`reconcile`] runs them for every active pair:
+//! - a new or changed master is always the whole object, in one REQUEST
+//!   (engines replace the stored event with a series REQUEST, so it must
+//!   carry every override the calendar should keep);
+//! - otherwise, in `occurrence` mode, each new or changed override is a
+//!   REQUEST of that one meeting (RECURRENCE-ID), and each override that no
+//!   longer belongs (a pause, a split) a CANCEL of that one meeting; in
+//!   `series` mode, any of these is the whole object again, for servers
+//!   that replace the stored event with every REQUEST (sabre/vobject);
+//! - every message for a UID carries a SEQUENCE higher than the last one
+//!   sent for it, and a CANCEL holds exactly one VEVENT.
+//!
+//! The steps, in the order [`reconcile`] runs them for every active pair:
 //!
 //! 1. `ended`: a change of time, cadence, duration, zone or start after
 //!    meetings were held ends the old series before the first meeting not
-//!    yet held (UNTIL) and starts a new one ("this and following");
-//! 2. `series`: a new pair gets one series REQUEST, carrying the meetings
-//!    already within `lead_days`; any change to what a series says is a
-//!    REQUEST with a higher SEQUENCE, carrying again the overrides it must
-//!    not drop; a pause that grows is a CANCEL of the meetings it removes;
-//! 3. `occurrences`: once a meeting is within `lead_days`, a REQUEST for
-//!    that one occurrence (RECURRENCE-ID) brings its prompts, unless the
-//!    series message carried it;
+//!    yet held (UNTIL), and a new series starts there ("this and
+//!    following"); a pause first seen now is recorded from the first
+//!    meeting not yet held, so meetings already held stay;
+//! 2. `objects`: each series' object against what was sent;
 //!
 //! and once for the whole ledger:
 //!
-//! 4. `stops`: removal and opt-out are a CANCEL of every series of the
-//!    pair, and nothing follows.
+//! 3. `stops`: a series no longer wanted (removal, opt-out, manager
+//!    change) is ended (UNTIL) when meetings were held, so the past stays
+//!    on the calendar, or cancelled when none were. No reason is given, and
+//!    nothing follows.
 //!
-//! `draft` turns each step's message into one [`Outgoing`] per recipient.
+//! `draft` turns each step's message into one [`Outgoing`] per recipient
+//! and hands out SEQUENCE numbers.
 
 mod draft;
 mod ended;
 pub mod model;
-mod occurrences;
+mod objects;
 pub mod render;
-mod series;
 mod stops;
 
 use std::collections::{HashMap, HashSet};
@@ -40,28 +52,52 @@ use std::collections::{HashMap, HashSet};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::core::events::{pair_events, Organizer, SeriesEvents, When};
-use crate::core::ical::Method;
+use crate::core::events::{Organizer, SeriesEvents, When};
+use crate::core::ical::{local_datetime, Method};
 use crate::core::roster::{Pair, Roster};
 use crate::core::schedule::{resolve, Window};
 use crate::core::series::{History, PastSeries};
 pub use model::{OccurrenceState, Sent, SentOccurrence, SentSeries, SeriesState, Shape, Who, Zone};
 use render::Body;
 
+/// How changes reach calendars (`mail.updates`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Updates {
+    /// Each meeting's prompts as a REQUEST of that one occurrence; what
+    /// Google, Exchange, Apple and Thunderbird merge into the series.
+    #[default]
+    Occurrence,
+    /// Every change as the whole calendar object (the series and every
+    /// override): what servers built on sabre/vobject need, since they
+    /// replace the stored event with each REQUEST.
+    Series,
+}
+
+impl Updates {
+    /// `occurrence` or `series`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Updates> {
+        match s {
+            "occurrence" => Some(Updates::Occurrence),
+            "series" => Some(Updates::Series),
+            _ => None,
+        }
+    }
+}
+
 /// Why a message is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// The first invitation of a series.
     NewSeries,
-    /// A series changed (higher SEQUENCE).
+    /// A series changed: the whole object again.
     UpdateSeries,
-    /// A series ended by a change, with UNTIL (higher SEQUENCE).
+    /// A series ended (UNTIL) by a change or a stop: the whole object.
     EndSeries,
-    /// One meeting's prompts.
+    /// One meeting's prompts (RECURRENCE-ID).
     Occurrence,
-    /// Meetings removed by a pause.
-    CancelOccurrences,
-    /// A whole series cancelled (removal, opt-out, replaced).
+    /// One meeting taken off (RECURRENCE-ID).
+    CancelOccurrence,
+    /// A whole series cancelled before any meeting was held.
     CancelSeries,
 }
 
@@ -73,7 +109,7 @@ impl Kind {
             Kind::UpdateSeries => "series update",
             Kind::EndSeries => "series ends",
             Kind::Occurrence => "meeting prompts",
-            Kind::CancelOccurrences => "meetings cancelled",
+            Kind::CancelOccurrence => "meeting cancelled",
             Kind::CancelSeries => "series cancelled",
         }
     }
@@ -111,7 +147,7 @@ pub struct Outcome {
     pub series: Vec<SentSeries>,
     /// Single-meeting states to record.
     pub occurrences: Vec<SentOccurrence>,
-    /// Messages to queue.
+    /// Messages to queue, in the order they must leave.
     pub messages: Vec<Outgoing>,
 }
 
@@ -124,14 +160,23 @@ pub struct Settings<'a> {
     pub lead_days: u32,
     /// Whether reports get the invitations too.
     pub invite_reports: bool,
+    /// The form changes are sent in.
+    pub updates: Updates,
 }
 
-/// The ended series of what was sent, as the history the schedule needs.
+/// What was sent, as the history the schedule needs: the ended series,
+/// and when each pair's pause began.
 pub fn history(sent: &Sent) -> History {
     let mut h = History::new();
     for s in &sent.series {
-        if let (SeriesState::Ended, Some(until)) = (s.state, s.until_date) {
-            h.push(&s.pair_uid, past_series(s, until));
+        match (s.state, s.until_date) {
+            (SeriesState::Ended, Some(until)) => h.push(&s.pair_uid, past_series(s, until)),
+            (SeriesState::Active, _) => {
+                if let Some(from) = s.paused_from {
+                    h.pause_from(&s.pair_uid, from);
+                }
+            }
+            _ => {}
         }
     }
     h
@@ -156,7 +201,7 @@ fn past_series(s: &SentSeries, until: Date) -> PastSeries {
 struct Index<'s> {
     by_uid: HashMap<&'s str, &'s SentSeries>,
     active_by_pair: HashMap<&'s str, Vec<&'s SentSeries>>,
-    occurrences: HashMap<(&'s str, String), &'s SentOccurrence>,
+    occurrences: HashMap<&'s str, Vec<&'s SentOccurrence>>,
 }
 
 impl<'s> Index<'s> {
@@ -172,22 +217,24 @@ impl<'s> Index<'s> {
                 .or_default()
                 .push(s);
         }
+        let mut occurrences: HashMap<&str, Vec<&SentOccurrence>> = HashMap::new();
+        for o in &sent.occurrences {
+            occurrences.entry(o.uid.as_str()).or_default().push(o);
+        }
         Index {
             by_uid: sent.series.iter().map(|s| (s.uid.as_str(), s)).collect(),
             active_by_pair,
-            occurrences: sent
-                .occurrences
-                .iter()
-                .map(|o| {
-                    let rid = crate::core::ical::local_datetime(o.recurrence_id);
-                    ((o.uid.as_str(), rid), o)
-                })
-                .collect(),
+            occurrences,
         }
     }
 
     fn active_of(&self, pair_uid: &str) -> &[&'s SentSeries] {
         self.active_by_pair.get(pair_uid).map_or(&[], Vec::as_slice)
+    }
+
+    /// The single-meeting states recorded for `uid`.
+    fn occurrences_of(&self, uid: &str) -> &[&'s SentOccurrence] {
+        self.occurrences.get(uid).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -203,17 +250,24 @@ fn lead_window(pair: &Pair, now: Timestamp, lead_days: u32) -> Window {
     }
 }
 
+/// When an override's meeting starts.
+fn override_start(events: &SeriesEvents<'_>, when: When) -> Option<Timestamp> {
+    match when {
+        When::Local { start, .. } => resolve(events.series.tz, start).map(|(t, _)| t),
+        When::Utc { start, .. } => Some(start),
+    }
+}
+
 /// Keeps only the overrides of meetings not yet held and within the lead
-/// time (`now` to `horizon`).
+/// time (`now` to `horizon`): the ones whose prompts are due.
 fn keep_due(events: &mut SeriesEvents<'_>, now: Timestamp, horizon: Timestamp) {
-    let tz = events.series.tz;
-    events.overrides.retain(|o| {
-        let start = match o.when {
-            When::Local { start, .. } => resolve(tz, start).map(|(t, _)| t),
-            When::Utc { start, .. } => Some(start),
-        };
-        start.is_some_and(|t| t >= now && t <= horizon)
-    });
+    let starts: Vec<bool> = events
+        .overrides
+        .iter()
+        .map(|o| override_start(events, o.when).is_some_and(|t| t >= now && t <= horizon))
+        .collect();
+    let mut keep = starts.into_iter();
+    events.overrides.retain(|_| keep.next().unwrap_or(false));
 }
 
 /// Computes the messages due at `now` and the states they leave.
@@ -224,25 +278,26 @@ pub fn reconcile(roster: &Roster, sent: &Sent, settings: Settings<'_>, now: Time
     let lead = SignedDuration::from_hours(24 * i64::from(settings.lead_days));
     let horizon = now.checked_add(lead).unwrap_or(now);
     let mut desired: HashSet<String> = HashSet::new();
-
     for pair in roster.active_pairs() {
         ended::split_changed(pair, index.active_of(&pair.uid), now, &mut history);
-        let window = lead_window(pair, now, settings.lead_days);
-        for mut events in pair_events(roster, pair, history.of(pair), window) {
-            keep_due(&mut events, now, horizon);
-            let uid = events.series.uid.to_string();
-            let old = index.by_uid.get(uid.as_str()).copied();
-            let fingerprint = series::fingerprint(&events, settings.organizer);
-            let carried = series::step(&mut ctx, roster, &mut events, old, &fingerprint);
-            occurrences::step(&mut ctx, roster, &events, &index, &carried);
-            ctx.out
-                .series
-                .push(series::record(pair, &events, fingerprint));
-            desired.insert(uid);
-        }
+        ended::observe_pause(pair, now, &mut history);
+        objects::step(
+            &mut ctx,
+            roster,
+            pair,
+            &history,
+            &index,
+            horizon,
+            &mut desired,
+        );
     }
-    stops::step(&mut ctx, sent, &desired);
+    stops::step(&mut ctx, roster, sent, &index, &desired);
     ctx.out
+}
+
+/// The RECURRENCE-ID of an occurrence, as the ledger and Message-IDs spell it.
+fn rid_text(rid: jiff::civil::DateTime) -> String {
+    local_datetime(rid)
 }
 
 #[cfg(test)]

@@ -123,7 +123,14 @@ pub struct SentSeries {
     pub until_date: Option<Date>,
     /// The pause in force when it was last sent.
     pub paused_until: Option<Date>,
-    /// Hash of what the last series message said.
+    /// The first date that pause removes: the first meeting not yet held
+    /// when the pause was first seen (meetings before it were held and
+    /// stay).
+    pub paused_from: Option<Date>,
+    /// Where, as last sent.
+    pub location: String,
+    /// Hash of what the last series message said (its master: dates,
+    /// recurrence, exceptions, people, place).
     pub fingerprint: String,
 }
 
@@ -147,4 +154,26 @@ pub struct Sent {
     pub series: Vec<SentSeries>,
     /// Every single-meeting update ever sent.
     pub occurrences: Vec<SentOccurrence>,
+}
+
+impl Sent {
+    /// Records `series` and `occurrences` (a reconcile's outcome) as the
+    /// ledger does: each replaces the entry of the same UID (and
+    /// RECURRENCE-ID), or is added.
+    pub fn record(&mut self, series: &[SentSeries], occurrences: &[SentOccurrence]) {
+        for s in series {
+            match self.series.iter_mut().find(|r| r.uid == s.uid) {
+                Some(r) => *r = s.clone(),
+                None => self.series.push(s.clone()),
+            }
+        }
+        for o in occurrences {
+            let same =
+                |r: &&mut SentOccurrence| r.uid == o.uid && r.recurrence_id == o.recurrence_id;
+            match self.occurrences.iter_mut().find(same) {
+                Some(r) => *r = o.clone(),
+                None => self.occurrences.push(o.clone()),
+            }
+        }
+    }
 }

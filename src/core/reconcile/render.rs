@@ -1,19 +1,20 @@
 //! What each iMIP message says: the `VCALENDAR` (METHOD:REQUEST or CANCEL),
 //! the subject, and the plain-text and HTML bodies.
 //!
-//! A cancellation gives no reason: after an opt-out it is the only message
-//! that still names the report, and it must not say why.
+//! A stop gives no reason: after an opt-out it is the only message that
+//! still names the report, and it must not say why.
 
 use jiff::civil::DateTime;
 use jiff::{Timestamp, ToSpan};
 
-use crate::core::events::write::{write_occurrence, write_series};
+use crate::core::events::write::{write_occurrence, write_series, Audience};
 use crate::core::events::{Organizer, SeriesEvents, When, GUIDANCE};
 use crate::core::ical::Method;
 use crate::core::ical::{local_datetime, utc_datetime, Writer};
 use crate::core::schedule::Window;
 
 use super::model::Who;
+use super::Kind;
 
 /// The parts of one message for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +45,13 @@ pub fn series_request(events: &SeriesEvents<'_>, org: Organizer<'_>, now: Timest
     let mut w = Writer::new();
     begin(&mut w, Method::Request);
     zones(&mut w, events, events.dtstart);
-    write_series(&mut w, events, org, &utc_datetime(now));
+    write_series(
+        &mut w,
+        events,
+        org,
+        &utc_datetime(now),
+        Audience::Invitation,
+    );
     w.end("VCALENDAR");
     w.finish()
 }
@@ -83,67 +90,57 @@ pub struct CancelOf<'a> {
     pub manager: &'a Who,
     /// Report.
     pub report: &'a Who,
-    /// The meetings cancelled (RECURRENCE-IDs), or none for the whole series.
-    pub occurrences: &'a [DateTime],
+    /// The one meeting cancelled (RECURRENCE-ID), or `None` for the whole
+    /// series.
+    pub occurrence: Option<DateTime>,
 }
 
-/// A CANCEL of a whole series, or of some of its meetings.
+/// A CANCEL of a whole series, or of one of its meetings: exactly one
+/// VEVENT either way (Exchange and others apply only the first of several).
 pub fn cancel(c: &CancelOf<'_>, org: Organizer<'_>, now: Timestamp) -> String {
     let mut w = Writer::new();
     begin(&mut w, Method::Cancel);
-    let first = c.occurrences.first().copied().unwrap_or(c.dtstart);
-    let last = c.occurrences.last().copied().unwrap_or(c.dtstart);
-    let from = crate::core::schedule::resolve(c.tz, first).map_or(now, |(t, _)| t);
-    let until = crate::core::schedule::resolve(c.tz, last).map_or(now, |(t, _)| t);
+    let at = c.occurrence.unwrap_or(c.dtstart);
+    let instant = crate::core::schedule::resolve(c.tz, at).map_or(now, |(t, _)| t);
     let day = jiff::SignedDuration::from_hours(48);
     crate::core::ical::vtimezone(
         &mut w,
         c.timezone,
         c.tz,
-        from.checked_sub(day).unwrap_or(from),
-        until.checked_add(day).unwrap_or(until),
+        instant.checked_sub(day).unwrap_or(instant),
+        instant.checked_add(day).unwrap_or(instant),
     );
-    let dtstamp = utc_datetime(now);
-    let one = |w: &mut Writer, rid: Option<DateTime>| {
-        w.begin("VEVENT");
-        w.raw("UID", c.uid);
-        w.raw("DTSTAMP", &dtstamp);
-        if let Some(rid) = rid {
-            w.prop("RECURRENCE-ID")
-                .param("TZID", c.timezone)
-                .value_raw(&local_datetime(rid));
-        }
-        w.prop("DTSTART")
+    w.begin("VEVENT");
+    w.raw("UID", c.uid);
+    w.raw("DTSTAMP", &utc_datetime(now));
+    if let Some(rid) = c.occurrence {
+        w.prop("RECURRENCE-ID")
             .param("TZID", c.timezone)
-            .value_raw(&local_datetime(rid.unwrap_or(c.dtstart)));
-        w.raw("SEQUENCE", &c.sequence.to_string());
-        w.text(
-            "SUMMARY",
-            &format!("1:1 {} / {}", c.manager.name, c.report.name),
-        );
-        let organizer = w.prop("ORGANIZER");
-        let organizer = match org.name {
-            Some(name) => organizer.param("CN", name),
-            None => organizer,
-        };
-        organizer.value_raw(&format!("mailto:{}", org.email));
-        for (who, rsvp) in [(c.manager, "TRUE"), (c.report, "FALSE")] {
-            w.prop("ATTENDEE")
-                .param("CN", &who.name)
-                .param("ROLE", "REQ-PARTICIPANT")
-                .param("RSVP", rsvp)
-                .value_raw(&format!("mailto:{}", who.email));
-        }
-        w.raw("STATUS", "CANCELLED");
-        w.end("VEVENT");
-    };
-    if c.occurrences.is_empty() {
-        one(&mut w, None);
-    } else {
-        for &rid in c.occurrences {
-            one(&mut w, Some(rid));
-        }
+            .value_raw(&local_datetime(rid));
     }
+    w.prop("DTSTART")
+        .param("TZID", c.timezone)
+        .value_raw(&local_datetime(at));
+    w.raw("SEQUENCE", &c.sequence.to_string());
+    w.text(
+        "SUMMARY",
+        &format!("1:1 {} / {}", c.manager.name, c.report.name),
+    );
+    let organizer = w.prop("ORGANIZER");
+    let organizer = match org.name {
+        Some(name) => organizer.param("CN", name),
+        None => organizer,
+    };
+    organizer.value_raw(&format!("mailto:{}", org.email));
+    for (who, rsvp) in [(c.manager, "TRUE"), (c.report, "FALSE")] {
+        w.prop("ATTENDEE")
+            .param("CN", &who.name)
+            .param("ROLE", "REQ-PARTICIPANT")
+            .param("RSVP", rsvp)
+            .value_raw(&format!("mailto:{}", who.email));
+    }
+    w.raw("STATUS", "CANCELLED");
+    w.end("VEVENT");
     w.end("VCALENDAR");
     w.finish()
 }
@@ -155,16 +152,19 @@ pub fn when(local: DateTime, timezone: &str) -> String {
 
 /// Subject and bodies of a message to `to` about a 1:1 with `other`.
 pub fn body(
-    method: Method,
+    kind: Kind,
     to: &Who,
     other: &Who,
     headline: &str,
     prompts: &[&str],
     location: &str,
 ) -> Body {
-    let subject = match method {
-        Method::Request => format!("1:1 with {}, {headline}", other.name),
-        Method::Cancel => format!("Cancelled: 1:1 with {}, {headline}", other.name),
+    let subject = match kind {
+        Kind::CancelOccurrence | Kind::CancelSeries => {
+            format!("Cancelled: 1:1 with {}, {headline}", other.name)
+        }
+        Kind::EndSeries => format!("Ends: 1:1 with {}, {headline}", other.name),
+        _ => format!("1:1 with {}, {headline}", other.name),
     };
     let mut text = format!("Hello {},\n\n", to.name);
     let mut html = format!(
@@ -172,8 +172,19 @@ pub fn body(
          <p style=\"margin:0 0 12px\">Hello {},</p>",
         escape(&to.name)
     );
-    match method {
-        Method::Request => {
+    match kind {
+        Kind::EndSeries => {
+            text.push_str(&format!(
+                "The 1:1 with {} ({headline}) ends. Meetings already held stay on your calendar.\n",
+                other.name
+            ));
+            html.push_str(&format!(
+                "<p style=\"margin:0 0 12px\">The 1:1 with <strong>{}</strong> ({}) ends. Meetings already held stay on your calendar.</p>",
+                escape(&other.name),
+                escape(headline)
+            ));
+        }
+        Kind::NewSeries | Kind::UpdateSeries | Kind::Occurrence => {
             text.push_str(&format!("Your 1:1 with {}: {headline}.\n", other.name));
             html.push_str(&format!(
                 "<p style=\"margin:0 0 12px\">Your 1:1 with <strong>{}</strong>: {}.</p>",
@@ -203,7 +214,7 @@ pub fn body(
             ));
             text.push_str("\nAccept or decline it in your calendar like any other meeting.\n");
         }
-        Method::Cancel => {
+        Kind::CancelOccurrence | Kind::CancelSeries => {
             text.push_str(&format!(
                 "The 1:1 with {} ({headline}) is cancelled.\n",
                 other.name

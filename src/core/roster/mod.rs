@@ -122,6 +122,16 @@ impl Roster {
         self.pairs.iter().filter(|p| p.is_active())
     }
 
+    /// Puts every pair's UID in `domain`: UIDs are `<hash>@<domain>`, and a
+    /// real domain (the organizer's) is what RFC 5545 asks for.
+    pub fn set_uid_domain(&mut self, domain: &str) {
+        for p in &mut self.pairs {
+            if let Some((hash, _)) = p.uid.split_once('@') {
+                p.uid = format!("{hash}@{domain}");
+            }
+        }
+    }
+
     /// Whether `email` is a manager or an active report in this roster.
     pub fn knows(&self, email: &str) -> bool {
         self.managers.iter().any(|m| m.person.is(email))

@@ -49,7 +49,7 @@ fn past(uid: &str, from: Date, until: Date) -> PastSeries {
 fn without_history_a_pair_has_one_open_series_under_its_own_uid() {
     let r = roster("  paused_until = \"2027-02-01\"");
     let pair = &r.pairs[0];
-    let all = series_of(pair, &[]);
+    let all = series_of(pair, Past::default());
     assert_eq!(all.len(), 1);
     let s = &all[0];
     assert_eq!(s.uid, pair.uid);
@@ -62,7 +62,13 @@ fn without_history_a_pair_has_one_open_series_under_its_own_uid() {
     assert_eq!(s.cadence, Cadence::Weeks(1));
     assert_eq!(s.duration_minutes, 45);
     assert_eq!(s.timezone, "Europe/Paris");
-    assert_eq!(s.paused_until, Some(date(2027, 2, 1)));
+    assert_eq!(
+        s.pause,
+        Some(Pause {
+            from: None,
+            until: date(2027, 2, 1)
+        })
+    );
 }
 
 #[test]
@@ -73,7 +79,7 @@ fn earlier_series_come_first_and_the_current_one_starts_where_they_end() {
         past("first@touchbase", date(2027, 1, 5), date(2027, 1, 19)),
         past("second@touchbase", date(2027, 1, 19), date(2027, 2, 2)),
     ];
-    let all = series_of(pair, &earlier);
+    let all = series_of(pair, Past::series(&earlier));
     let uids: Vec<&str> = all.iter().map(|s| s.uid.as_ref()).collect();
     let following = following_uid(&pair.uid, date(2027, 2, 2));
     assert_eq!(
@@ -107,14 +113,14 @@ fn a_past_series_that_holds_no_date_is_left_out_but_still_moves_the_current_one(
         past("held@touchbase", date(2027, 1, 5), date(2027, 1, 6)),
         past("empty@touchbase", date(2027, 1, 6), date(2027, 1, 12)),
     ];
-    let all = series_of(pair, &earlier);
+    let all = series_of(pair, Past::series(&earlier));
     let uids: Vec<&str> = all.iter().map(|s| s.uid.as_ref()).collect();
     let following = following_uid(&pair.uid, date(2027, 1, 12));
     assert_eq!(uids, ["held@touchbase", following.as_str()]);
     assert_eq!(all[1].first_date(), Some(date(2027, 1, 12)));
 
     // Alone, the empty one leaves only the current series, still moved on.
-    let all = series_of(pair, &earlier[1..]);
+    let all = series_of(pair, Past::series(&earlier[1..]));
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].uid, following);
     assert_eq!(all[0].first, 1);
@@ -126,7 +132,7 @@ fn a_current_series_that_starts_after_the_history_takes_its_start_date() {
     let mut pair = roster("").pairs[0].clone();
     pair.start = date(2027, 3, 2);
     let earlier = [past("old@touchbase", date(2027, 1, 5), date(2027, 2, 2))];
-    let all = series_of(&pair, &earlier);
+    let all = series_of(&pair, Past::series(&earlier));
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].first, 0);
     assert_eq!(all[1].uid, following_uid(&pair.uid, date(2027, 3, 2)));
@@ -136,9 +142,9 @@ fn a_current_series_that_starts_after_the_history_takes_its_start_date() {
 fn an_opted_out_pair_has_no_series() {
     let r = roster("  opt_out = true");
     let pair = &r.pairs[0];
-    assert!(series_of(pair, &[]).is_empty());
+    assert!(series_of(pair, Past::default()).is_empty());
     let earlier = [past("old@touchbase", date(2027, 1, 5), date(2027, 2, 2))];
-    assert!(series_of(pair, &earlier).is_empty());
+    assert!(series_of(pair, Past::series(&earlier)).is_empty());
 }
 
 #[test]
@@ -146,13 +152,43 @@ fn a_pause_applies_to_earlier_series_too() {
     let r = roster("  paused_until = \"2027-01-12\"");
     let pair = &r.pairs[0];
     let earlier = [past("old@touchbase", date(2027, 1, 5), date(2027, 2, 2))];
-    let all = series_of(pair, &earlier);
+    let all = series_of(pair, Past::series(&earlier));
     assert!(all
         .iter()
-        .all(|s| s.paused_until == Some(date(2027, 1, 12))));
+        .all(|s| s.pause.is_some_and(|p| p.until == date(2027, 1, 12))));
     // The earlier series holds four dates, the pause removes the first.
-    assert_eq!(all[0].first_unpaused(), 1);
+    assert_eq!(all[0].paused(), (0, 1));
+    assert_eq!(all[0].first_shown(), 1);
     assert_eq!(all[0].held_before(all[0].end()), 3);
+}
+
+#[test]
+fn a_pause_that_began_later_keeps_the_meetings_before_it() {
+    let r = roster("  paused_until = \"2027-02-01\"");
+    let pair = &r.pairs[0];
+    // Weekly from 5 January; the pause was first seen before the 19th.
+    let past = Past {
+        series: &[],
+        paused_from: Some(date(2027, 1, 19)),
+    };
+    let all = series_of(pair, past);
+    let s = &all[0];
+    assert_eq!(s.paused(), (2, 4), "19 and 26 January are removed");
+    assert_eq!(s.first_shown(), 0, "the series still starts on 5 January");
+    // (occurrence k, meetings held before it)
+    for (k, held) in [(0, 0), (1, 1), (2, 2), (3, 2), (4, 2), (5, 3)] {
+        assert_eq!(s.held_before(k), held, "before occurrence {k}");
+    }
+    // Without a recorded start the pause reaches back to the first meeting.
+    let all = series_of(pair, Past::default());
+    assert_eq!(all[0].paused(), (0, 4));
+    assert_eq!(all[0].first_shown(), 4);
+    assert_eq!(all[0].held_before(5), 1);
+    for (d, removed) in [(5, true), (19, true), (31, true)] {
+        let p = all[0].pause.expect("paused");
+        assert_eq!(p.removes(date(2027, 1, d)), removed);
+    }
+    assert!(!all[0].pause.expect("paused").removes(date(2027, 2, 1)));
 }
 
 #[test]
@@ -173,7 +209,7 @@ fn history_keeps_each_pairs_series_in_date_order() {
     let r = roster("");
     let pair = &r.pairs[0];
     let mut history = History::new();
-    assert!(history.of(pair).is_empty());
+    assert!(history.of(pair).series.is_empty());
     history.push(
         &pair.uid,
         past("second@touchbase", date(2027, 1, 19), date(2027, 2, 2)),
@@ -186,6 +222,11 @@ fn history_keeps_each_pairs_series_in_date_order() {
         "someone-else@touchbase",
         past("other@touchbase", date(2027, 1, 5), date(2027, 1, 12)),
     );
-    let uids: Vec<&str> = history.of(pair).iter().map(|s| s.uid.as_str()).collect();
+    let uids: Vec<&str> = history
+        .of(pair)
+        .series
+        .iter()
+        .map(|s| s.uid.as_str())
+        .collect();
     assert_eq!(uids, ["first@touchbase", "second@touchbase"]);
 }

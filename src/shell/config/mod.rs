@@ -29,7 +29,9 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use crate::core::source::{InputErrors, SourceText};
+use crate::core::source::{InputErrors, Origin, SourceText};
+
+pub use crate::core::reconcile::Updates;
 
 pub use raw::{Credential, CREDENTIALS};
 pub use smtp::{SmtpTarget, Tls};
@@ -77,6 +79,11 @@ pub struct Mail {
     pub invite_reports: bool,
     /// SMTP connections used at once to drain the outbox.
     pub connections: u32,
+    /// How changes reach calendars (`mail.updates`).
+    pub updates: Updates,
+    /// Where `mail.from` was set, for errors that only the roster reveals
+    /// (`mail.from` must be no person of the roster).
+    pub from_origin: Origin,
 }
 
 /// `[dispatch]`.

@@ -36,6 +36,7 @@ pub(super) struct RawMail {
     pub dir: Option<Loc<String>>,
     pub invite_reports: Option<Loc<bool>>,
     pub connections: Option<Loc<i64>>,
+    pub updates: Option<Loc<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,6 +65,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("mail", "dir"),
     ("mail", "invite_reports"),
     ("mail", "connections"),
+    ("mail", "updates"),
     ("dispatch", "every"),
     ("dispatch", "lead_days"),
     ("dispatch", "horizon_weeks"),

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use super::raw::{Lookup, RawDispatch, RawHttp, RawMail, Value};
 use super::smtp::{masked_url, SmtpTarget, UrlError, TLS_VALUES};
-use super::{errors, Dispatch, Http, Mail, Transport};
+use super::{errors, Dispatch, Http, Mail, Transport, Updates};
 use crate::core::source::{did_you_mean, quoted, InputErrors, Loc};
 
 const TRANSPORTS: [&str; 3] = ["smtp", "sendmail", "file"];
@@ -37,19 +37,41 @@ pub(super) fn mail(lookup: &Lookup<'_>, raw: &RawMail) -> Result<Mail, InputErro
         1..=64,
         "a whole number of connections from 1 to 64",
     );
-    match (mailbox, transport, invite_reports, connections) {
-        (Ok((from_name, from_email)), Ok(transport), Ok(invite_reports), Ok(connections)) => {
-            Ok(Mail {
-                from: from.value.trim().to_string(),
-                from_name,
-                from_email,
-                transport,
-                invite_reports,
-                connections,
-            })
-        }
-        (a, b, c, d) => Err(errors([a.err(), b.err(), c.err(), d.err()])),
+    let updates = updates(&lookup.string("mail.updates", raw.updates.as_ref(), "occurrence"));
+    let from_origin = from.error("mail.from", String::new(), "").origin;
+    match (mailbox, transport, invite_reports, connections, updates) {
+        (
+            Ok((from_name, from_email)),
+            Ok(transport),
+            Ok(invite_reports),
+            Ok(connections),
+            Ok(updates),
+        ) => Ok(Mail {
+            from: from.value.trim().to_string(),
+            from_name,
+            from_email,
+            transport,
+            invite_reports,
+            connections,
+            updates,
+            from_origin,
+        }),
+        (a, b, c, d, e) => Err(errors([a.err(), b.err(), c.err(), d.err(), e.err()])),
     }
+}
+
+/// `mail.updates`: `occurrence` or `series`.
+fn updates(v: &Value<'_, String>) -> Result<Updates, InputErrors> {
+    let s = v.value.trim();
+    Updates::parse(s).ok_or_else(|| {
+        let mut e = v.error(
+            "mail.updates",
+            quoted(s),
+            "`occurrence` (each meeting's prompts as an update of that one meeting) or `series` (every change as the whole series, for servers built on sabre/vobject such as Nextcloud and Baikal)",
+        );
+        e.hint = did_you_mean(s, ["occurrence", "series"]);
+        e.into()
+    })
 }
 
 /// `mail.transport`, and the key that transport reads.

@@ -274,7 +274,8 @@ fn reload(shared: &Shared, explicit: bool) -> bool {
     let parsed = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read the roster: {e}", path.display()))
         .and_then(|text| {
-            crate::core::roster::parse(&SourceText::new(path, text)).map_err(|e| e.to_string())
+            crate::shell::load::roster_from(&shared.config, &SourceText::new(path, text))
+                .map_err(|e| e.to_string())
         });
     let m = &shared.metrics;
     let new = match parsed {

@@ -81,7 +81,11 @@ pub enum LedgerError {
 pub const FILE: &str = "ledger.sqlite3";
 
 /// Numbered migrations; entry `i` takes the schema from version `i` to `i + 1`.
-const MIGRATIONS: &[&str] = &[r"
+/// Version 2 adds when a pause began and the place of each series (so a
+/// stop can write the series again), and the index that keeps the messages
+/// for one recipient and UID in order.
+const MIGRATIONS: &[&str] = &[
+    r"
 CREATE TABLE series (
     uid              TEXT PRIMARY KEY,
     pair_uid         TEXT NOT NULL,
@@ -134,7 +138,13 @@ CREATE TABLE feed_secrets (
     secret     TEXT NOT NULL UNIQUE,
     created_at INTEGER NOT NULL
 );
-"];
+",
+    r"
+ALTER TABLE series ADD COLUMN paused_from TEXT;
+ALTER TABLE series ADD COLUMN location TEXT NOT NULL DEFAULT '';
+CREATE INDEX messages_order ON messages (uid, recipient, id) WHERE state = 'queued';
+",
+];
 
 /// The open ledger.
 #[derive(Debug)]

@@ -108,12 +108,20 @@ pub(super) fn enqueue<E>(
 
 impl Ledger {
     /// Up to `limit` queued messages whose next attempt is due at `now`,
-    /// oldest first.
+    /// oldest first, and of each recipient and UID only the oldest queued:
+    /// the messages about one calendar object leave one at a time and in
+    /// the order they were made, so parallel connections can never deliver
+    /// a meeting update before its series, or an old SEQUENCE after a new
+    /// one. One waiting for a retry holds back those behind it.
     pub fn due(&self, now: i64, limit: usize) -> Result<Vec<Queued>, LedgerError> {
         let run = || -> rusqlite::Result<Vec<Queued>> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT id, message_id, recipient, body, attempts FROM messages
+                "SELECT id, message_id, recipient, body, attempts FROM messages AS m
                  WHERE state = 'queued' AND next_attempt_at <= ?1
+                   AND NOT EXISTS (
+                       SELECT 1 FROM messages AS e
+                       WHERE e.state = 'queued' AND e.uid = m.uid
+                         AND e.recipient = m.recipient AND e.id < m.id)
                  ORDER BY next_attempt_at, id LIMIT ?2",
             )?;
             let rows = stmt.query_map(
@@ -133,11 +141,17 @@ impl Ledger {
         run().map_err(|e| self.err(e))
     }
 
-    /// When the earliest queued message is due (unix seconds), if any.
+    /// When the earliest queued message that may leave (the oldest of its
+    /// recipient and UID, see [`Ledger::due`]) is due (unix seconds), if any.
     pub fn next_due(&self) -> Result<Option<i64>, LedgerError> {
         self.conn
             .query_row(
-                "SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued'",
+                "SELECT MIN(next_attempt_at) FROM messages AS m
+                 WHERE state = 'queued'
+                   AND NOT EXISTS (
+                       SELECT 1 FROM messages AS e
+                       WHERE e.state = 'queued' AND e.uid = m.uid
+                         AND e.recipient = m.recipient AND e.id < m.id)",
                 [],
                 |r| r.get::<_, Option<i64>>(0),
             )

@@ -57,6 +57,8 @@ struct SeriesRow {
     duration_minutes: u32,
     timezone: String,
     paused_until: Option<String>,
+    paused_from: Option<String>,
+    location: String,
     fingerprint: String,
 }
 
@@ -79,7 +81,7 @@ pub(super) fn read(conn: &Connection) -> rusqlite::Result<Raw> {
     let mut stmt = conn.prepare(
         "SELECT uid, pair_uid, manager, manager_name, report, report_name, sequence, state,
                 anchor, first_date, until_date, time, cadence, duration_minutes, timezone,
-                paused_until, fingerprint
+                paused_until, fingerprint, paused_from, location
          FROM series ORDER BY pair_uid, first_date",
     )?;
     let series = stmt
@@ -102,6 +104,8 @@ pub(super) fn read(conn: &Connection) -> rusqlite::Result<Raw> {
                 timezone: r.get(14)?,
                 paused_until: r.get(15)?,
                 fingerprint: r.get(16)?,
+                paused_from: r.get(17)?,
+                location: r.get(18)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -203,6 +207,8 @@ impl SeriesRow {
             },
             first_date: field(t, k, "first_date", &self.first_date, DATE, date)?,
             paused_until: opt_date("paused_until", &self.paused_until)?,
+            paused_from: opt_date("paused_from", &self.paused_from)?,
+            location: self.location,
             until_date,
             state,
             manager: Who {
@@ -276,8 +282,10 @@ pub(super) fn write(
     let mut put_series = tx.prepare_cached(
         "INSERT INTO series (uid, pair_uid, manager, manager_name, report, report_name, sequence,
                              state, anchor, first_date, until_date, time, cadence,
-                             duration_minutes, timezone, paused_until, fingerprint, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+                             duration_minutes, timezone, paused_until, fingerprint, updated_at,
+                             paused_from, location)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                 ?19, ?20)
          ON CONFLICT (uid) DO UPDATE SET
              pair_uid = excluded.pair_uid, manager = excluded.manager,
              manager_name = excluded.manager_name, report = excluded.report,
@@ -286,7 +294,8 @@ pub(super) fn write(
              first_date = excluded.first_date, until_date = excluded.until_date,
              time = excluded.time, cadence = excluded.cadence,
              duration_minutes = excluded.duration_minutes, timezone = excluded.timezone,
-             fingerprint = excluded.fingerprint, updated_at = excluded.updated_at",
+             fingerprint = excluded.fingerprint, updated_at = excluded.updated_at,
+             paused_from = excluded.paused_from, location = excluded.location",
     )?;
     for s in series {
         put_series.execute(params![
@@ -307,7 +316,9 @@ pub(super) fn write(
             s.shape.zone.name,
             s.paused_until.map(|d| d.to_string()),
             s.fingerprint,
-            now
+            now,
+            s.paused_from.map(|d| d.to_string()),
+            s.location,
         ])?;
     }
     let mut put_occurrence = tx.prepare_cached(

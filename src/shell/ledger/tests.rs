@@ -6,7 +6,7 @@ use super::*;
 fn msg(id: &str) -> NewMessage {
     NewMessage {
         message_id: id.to_string(),
-        uid: "u1@touchbase".into(),
+        uid: format!("{id}@example.com"),
         recurrence_id: None,
         sequence: 0,
         method: "REQUEST".into(),
@@ -39,6 +39,8 @@ fn series(uid: &str, sequence: u32) -> SentSeries {
         first_date: jiff::civil::date(2027, 1, 5),
         until_date: None,
         paused_until: None,
+        paused_from: None,
+        location: "Room 1".into(),
         fingerprint: "f".into(),
     }
 }
@@ -210,4 +212,49 @@ fn a_row_that_cannot_be_read_stops_the_reconcile_instead_of_being_skipped() {
         .expect_err("ended without an end")
         .to_string()
         .contains("until_date"));
+}
+
+/// A message about `uid` for `to`.
+fn about(id: &str, uid: &str, to: &str) -> NewMessage {
+    NewMessage {
+        uid: uid.to_string(),
+        recipient: to.to_string(),
+        ..msg(id)
+    }
+}
+
+#[test]
+fn messages_about_one_calendar_object_leave_one_at_a_time_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    let (ada, edsger) = ("ada@example.com", "edsger@example.com");
+    l.apply(
+        &[],
+        &[],
+        &[
+            about("s1", "u1", ada),
+            about("o1", "u1", ada),
+            about("o2", "u1", ada),
+            about("s2", "u2", ada),
+            about("s1e", "u1", edsger),
+        ],
+        1000,
+    )
+    .expect("apply");
+    let ids = |q: Vec<Queued>| q.into_iter().map(|m| m.message_id).collect::<Vec<_>>();
+    // One per (recipient, UID): the oldest.
+    let first = l.due(1000, 10).expect("due");
+    assert_eq!(ids(first.clone()), ["s1", "s2", "s1e"]);
+    // While the head waits for a retry, the ones behind it wait too, and
+    // the next wake-up is the head's retry, not theirs.
+    l.mark_retry(first[0].id, 1000, "421 later").expect("retry");
+    l.mark_sent(&[first[1].id, first[2].id], 1000)
+        .expect("sent");
+    assert!(l.due(1010, 10).expect("due").is_empty());
+    assert_eq!(l.next_due().expect("next"), Some(1030));
+    let again = l.due(1030, 10).expect("due");
+    assert_eq!(ids(again.clone()), ["s1"]);
+    // A head that fails for good lets the next one go.
+    l.mark_failed(again[0].id, 1030, "550 no").expect("fail");
+    assert_eq!(ids(l.due(1030, 10).expect("due")), ["o1"]);
 }

@@ -5,9 +5,8 @@ use std::collections::HashSet;
 
 use jiff::civil::date;
 
-use super::super::{draft, ended, occurrences, series, stops, Index};
+use super::super::{draft, ended, objects, stops, Index};
 use super::*;
-use crate::core::events::pair_events;
 use crate::core::series::History;
 
 /// The sent state after the first reconcile of `text` at `now`.
@@ -37,45 +36,37 @@ fn cut_finds_the_first_meeting_not_yet_held() {
 #[test]
 fn split_changed_ends_a_series_only_when_its_shape_changed_after_a_meeting() {
     let sent = sent_after(BASE, "2026-12-01T00:00:00Z");
+    let with = |old: &str, new: &str| BASE.replace(old, new);
+    let start = "start = \"2027-01-05\"";
     // (roster, now, the date the old series ends before; None: not ended)
     let table = [
         (BASE.to_string(), "2027-01-20T12:00:00Z", None),
         (
-            BASE.replace(
+            with(
                 "cadence = \"weekly\"",
                 "cadence = \"weekly\"\n  location = \"Room 1\"",
             ),
             "2027-01-20T12:00:00Z",
             None,
         ),
+        (with("\"09:30\"", "\"15:00\""), "2026-12-02T00:00:00Z", None),
         (
-            BASE.replace("\"09:30\"", "\"15:00\""),
-            "2026-12-02T00:00:00Z",
-            None,
-        ),
-        (
-            BASE.replace("\"09:30\"", "\"15:00\""),
+            with("\"09:30\"", "\"15:00\""),
             "2027-01-20T12:00:00Z",
             Some(date(2027, 1, 26)),
         ),
         (
-            BASE.replace("\"weekly\"", "\"biweekly\""),
+            with("\"weekly\"", "\"biweekly\""),
             "2027-01-13T12:00:00Z",
             Some(date(2027, 1, 19)),
         ),
         (
-            BASE.replace(
-                "start = \"2027-01-05\"",
-                "start = \"2027-01-05\"\n  timezone = \"Asia/Tokyo\"",
-            ),
+            with(start, "start = \"2027-01-05\"\n  timezone = \"Asia/Tokyo\""),
             "2027-01-13T12:00:00Z",
             Some(date(2027, 1, 19)),
         ),
         (
-            BASE.replace(
-                "start = \"2027-01-05\"",
-                "start = \"2027-01-05\"\n  duration_minutes = 45",
-            ),
+            with(start, "start = \"2027-01-05\"\n  duration_minutes = 45"),
             "2027-01-13T12:00:00Z",
             Some(date(2027, 1, 19)),
         ),
@@ -86,166 +77,173 @@ fn split_changed_ends_a_series_only_when_its_shape_changed_after_a_meeting() {
         let index = Index::new(&sent);
         let mut history = History::new();
         ended::split_changed(pair, index.active_of(&pair.uid), at(now), &mut history);
-        let past: Vec<_> = history.of(pair).iter().map(|p| p.until).collect();
+        let past: Vec<_> = history.of(pair).series.iter().map(|p| p.until).collect();
         assert_eq!(past, until.into_iter().collect::<Vec<_>>(), "{now}: {text}");
     }
 }
 
-/// Runs step 2 for the one pair of `text` against `old` at `now`.
-fn series_step(text: &str, old: Option<&SentSeries>, now: &str) -> (Vec<(Kind, u32)>, usize) {
+#[test]
+fn a_pause_is_recorded_from_the_first_meeting_not_yet_held() {
+    let paused = |until: &str| {
+        BASE.replace(
+            "cadence = \"weekly\"",
+            &format!("cadence = \"weekly\"\n  paused_until = \"{until}\""),
+        )
+    };
+    // (roster, now, recorded before, recorded after)
+    let table = [
+        (BASE.to_string(), "2027-01-13T00:00:00Z", None, None),
+        (
+            paused("2027-03-01"),
+            "2026-12-01T00:00:00Z",
+            None,
+            Some(date(2027, 1, 5)),
+        ),
+        (
+            paused("2027-03-01"),
+            "2027-01-13T00:00:00Z",
+            None,
+            Some(date(2027, 1, 19)),
+        ),
+        // Recorded once: later reconciles keep the first answer.
+        (
+            paused("2027-03-01"),
+            "2027-02-13T00:00:00Z",
+            Some(date(2027, 1, 19)),
+            Some(date(2027, 1, 19)),
+        ),
+    ];
+    for (text, now, before, after) in table {
+        let r = roster(&text);
+        let pair = r.active_pairs().next().expect("a pair");
+        let mut history = History::new();
+        if let Some(d) = before {
+            history.pause_from(&pair.uid, d);
+        }
+        ended::observe_pause(pair, at(now), &mut history);
+        assert_eq!(history.of(pair).paused_from, after, "{now}: {text}");
+    }
+}
+
+/// Runs step 2 for the one pair of `text` against `sent` at `now`.
+fn objects_step(text: &str, sent: &Snapshot, now: &str, updates: Updates) -> Vec<(Kind, u32)> {
     let r = roster(text);
     let pair = r.active_pairs().next().expect("a pair");
-    let mut ctx = draft::Ctx::new(settings(false), at(now));
-    let window = lead_window(pair, at(now), 7);
-    let mut events = pair_events(&r, pair, &[], window)
-        .into_iter()
-        .next()
-        .expect("one series");
-    keep_due(
-        &mut events,
+    let mut ctx = draft::Ctx::new(
+        Settings {
+            updates,
+            ..settings(false)
+        },
         at(now),
-        at(now)
-            .checked_add(jiff::SignedDuration::from_hours(168))
-            .expect("t"),
     );
-    let fp = series::fingerprint(&events, ORG);
-    let carried = series::step(&mut ctx, &r, &mut events, old, &fp);
-    let k = ctx
-        .out
+    let index = Index::new(sent);
+    let mut history = super::super::history(sent);
+    ended::observe_pause(pair, at(now), &mut history);
+    let horizon = at(now)
+        .checked_add(jiff::SignedDuration::from_hours(168))
+        .expect("horizon");
+    let mut desired = HashSet::new();
+    objects::step(&mut ctx, &r, pair, &history, &index, horizon, &mut desired);
+    assert_eq!(desired.len(), 1 + history.of(pair).series.len());
+    ctx.out
         .messages
         .iter()
         .map(|m| (m.kind, m.sequence))
-        .collect();
-    (k, carried.len())
+        .collect()
 }
 
 #[test]
-fn series_step_table() {
+fn objects_step_table() {
+    use Kind::*;
+    let fresh = Snapshot::default();
     let sent = sent_after(BASE, "2026-12-01T00:00:00Z");
-    let old = &sent.series[0];
-    let mut cancelled = old.clone();
-    cancelled.state = SeriesState::Cancelled;
+    // The series went out carrying the 5 January meeting.
+    let carried = sent_after(BASE, "2027-01-02T09:00:00Z");
+    let mut cancelled = sent.clone();
+    cancelled.series[0].state = SeriesState::Cancelled;
+    let moved = BASE.replace("\"09:30\"", "\"15:00\"");
     let paused = BASE.replace(
         "cadence = \"weekly\"",
         "cadence = \"weekly\"\n  paused_until = \"2027-01-20\"",
     );
-    let mut was_paused = old.clone();
-    was_paused.paused_until = Some(date(2027, 1, 20));
-    let moved = BASE.replace("\"09:30\"", "\"15:00\"");
-    // (roster, sent state, now, messages, overrides carried)
-    type Row<'a> = (
-        &'a str,
-        Option<&'a SentSeries>,
-        &'a str,
-        Vec<(Kind, u32)>,
-        usize,
-    );
-    let table: [Row<'_>; 7] = [
+    let (o, s) = (Updates::Occurrence, Updates::Series);
+    // (roster, sent, now, mode, messages with their SEQUENCE)
+    let table: Vec<(&str, &Snapshot, &str, Updates, Vec<(Kind, u32)>)> = vec![
         (
             BASE,
-            None,
+            &fresh,
             "2026-12-01T00:00:00Z",
-            vec![(Kind::NewSeries, 0)],
-            0,
+            o,
+            vec![(NewSeries, 0)],
         ),
-        // New three days before the first meeting: it is carried.
         (
             BASE,
-            None,
+            &fresh,
             "2027-01-02T09:00:00Z",
-            vec![(Kind::NewSeries, 0)],
-            1,
+            s,
+            vec![(NewSeries, 0)],
         ),
-        (BASE, Some(old), "2026-12-02T00:00:00Z", vec![], 0),
+        (BASE, &sent, "2026-12-02T00:00:00Z", o, vec![]),
+        (BASE, &sent, "2026-12-02T00:00:00Z", s, vec![]),
         (
             &moved,
-            Some(old),
+            &sent,
             "2026-12-02T00:00:00Z",
-            vec![(Kind::UpdateSeries, 1)],
-            0,
+            o,
+            vec![(UpdateSeries, 1)],
         ),
         (
             BASE,
-            Some(&cancelled),
+            &cancelled,
             "2026-12-02T00:00:00Z",
-            vec![(Kind::UpdateSeries, 1)],
-            0,
+            o,
+            vec![(UpdateSeries, 1)],
         ),
         (
             &paused,
-            Some(old),
+            &sent,
             "2026-12-02T00:00:00Z",
-            vec![(Kind::CancelOccurrences, 1)],
-            0,
+            o,
+            vec![(UpdateSeries, 1)],
+        ),
+        // A meeting's prompts come due: alone, or with the whole series.
+        (
+            BASE,
+            &carried,
+            "2027-01-05T10:00:00Z",
+            o,
+            vec![(Occurrence, 1)],
         ),
         (
             BASE,
-            Some(&was_paused),
-            "2026-12-02T00:00:00Z",
-            vec![(Kind::UpdateSeries, 1)],
-            0,
+            &carried,
+            "2027-01-05T10:00:00Z",
+            s,
+            vec![(UpdateSeries, 1)],
+        ),
+        // A pause after the 5 January meeting's prompts went out: the series
+        // again (EXDATE), and in occurrence mode that meeting taken off.
+        (
+            &paused,
+            &carried,
+            "2027-01-03T10:00:00Z",
+            o,
+            vec![(UpdateSeries, 1), (CancelOccurrence, 2)],
+        ),
+        (
+            &paused,
+            &carried,
+            "2027-01-03T10:00:00Z",
+            s,
+            vec![(UpdateSeries, 1)],
         ),
     ];
-    for (text, old, now, kinds, carried) in table {
+    for (text, sent, now, mode, expected) in table {
         assert_eq!(
-            series_step(text, old, now),
-            (kinds, carried),
-            "{now}: {old:?}"
+            objects_step(text, sent, now, mode),
+            expected,
+            "{now} {mode:?}: {text}"
         );
-    }
-}
-
-#[test]
-fn occurrences_step_table() {
-    let now = "2027-01-05T10:00:00Z";
-    let r = roster(BASE);
-    let pair = r.active_pairs().next().expect("a pair");
-    let window = lead_window(pair, at(now), 7);
-    let mut events = pair_events(&r, pair, &[], window)
-        .into_iter()
-        .next()
-        .expect("one series");
-    keep_due(
-        &mut events,
-        at(now),
-        at(now)
-            .checked_add(jiff::SignedDuration::from_hours(168))
-            .expect("t"),
-    );
-    assert_eq!(events.overrides.len(), 1, "the 12 January meeting is due");
-    let rid = events.overrides[0].recurrence_id;
-    let key = crate::core::ical::local_datetime(rid);
-    let fp = series::occurrence_fingerprint(&events.overrides[0], &r.bank, 0);
-    let sent_as = |fingerprint: &str, state| Snapshot {
-        series: vec![],
-        occurrences: vec![SentOccurrence {
-            uid: pair.uid.clone(),
-            recurrence_id: rid,
-            fingerprint: fingerprint.to_string(),
-            state,
-        }],
-    };
-    // (what was sent, carried by the series message, messages expected)
-    let table = [
-        (Snapshot::default(), false, 1),
-        (Snapshot::default(), true, 0),
-        (sent_as(&fp, OccurrenceState::Sent), false, 0),
-        (sent_as("older prompts", OccurrenceState::Sent), false, 1),
-        (sent_as(&fp, OccurrenceState::Cancelled), false, 1),
-    ];
-    for (sent, carried, expected) in table {
-        let index = Index::new(&sent);
-        let carried: HashSet<String> = carried.then(|| key.clone()).into_iter().collect();
-        let mut ctx = draft::Ctx::new(settings(false), at(now));
-        occurrences::step(&mut ctx, &r, &events, &index, &carried);
-        assert_eq!(ctx.out.messages.len(), expected, "{sent:?} {carried:?}");
-        assert_eq!(ctx.out.occurrences.len(), expected);
-        for m in &ctx.out.messages {
-            assert_eq!(
-                (m.kind, m.recurrence_id.as_deref()),
-                (Kind::Occurrence, Some(key.as_str()))
-            );
-        }
     }
 }
 
@@ -268,33 +266,54 @@ fn stops_step_table() {
         ],
         occurrences: vec![],
     };
-    // (UIDs still wanted, the cancellations expected with their SEQUENCE)
-    type Row<'a> = (&'a [&'a str], &'a [(&'a str, u32)]);
-    let table: [Row<'_>; 3] = [
-        (&["kept", "gone", "ended"], &[]),
-        (&["kept"], &[("gone", 4), ("ended", 6)]),
-        (&[], &[("kept", 4), ("gone", 4), ("ended", 6)]),
+    let r = roster(BASE);
+    // (now, UIDs still wanted, the messages expected with their SEQUENCE)
+    type Row<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, Kind, u32)]);
+    let table: [Row<'_>; 4] = [
+        ("2026-12-02T00:00:00Z", &["kept", "gone"], &[]),
+        // Before the first meeting: nothing to keep, so a CANCEL.
+        (
+            "2026-12-02T00:00:00Z",
+            &["kept"],
+            &[("gone", Kind::CancelSeries, 4)],
+        ),
+        // After meetings were held: the series ends, the past stays.
+        (
+            "2027-01-20T00:00:00Z",
+            &["kept"],
+            &[("gone", Kind::EndSeries, 4)],
+        ),
+        (
+            "2027-01-20T00:00:00Z",
+            &[],
+            &[("kept", Kind::EndSeries, 4), ("gone", Kind::EndSeries, 4)],
+        ),
     ];
-    for (desired, expected) in table {
+    for (now, desired, expected) in table {
         let desired: HashSet<String> = desired.iter().map(|s| s.to_string()).collect();
-        let mut ctx = draft::Ctx::new(settings(false), at("2026-12-02T00:00:00Z"));
-        stops::step(&mut ctx, &all, &desired);
-        let got: Vec<(&str, u32)> = ctx
+        let mut ctx = draft::Ctx::new(settings(false), at(now));
+        stops::step(&mut ctx, &r, &all, &Index::new(&all), &desired);
+        let got: Vec<(&str, Kind, u32)> = ctx
             .out
             .messages
             .iter()
-            .map(|m| (m.uid.as_str(), m.sequence))
+            .map(|m| (m.uid.as_str(), m.kind, m.sequence))
             .collect();
-        assert_eq!(got, expected, "{desired:?}");
-        assert!(ctx
-            .out
-            .messages
-            .iter()
-            .all(|m| m.kind == Kind::CancelSeries && m.method == Method::Cancel));
+        assert_eq!(got, expected, "{now} {desired:?}");
+        for m in &ctx.out.messages {
+            if m.kind == Kind::EndSeries {
+                assert_eq!(m.method, Method::Request);
+                assert!(m.ics.contains(";UNTIL=20270125T235959Z"), "{}", m.ics);
+                assert!(m.ics.contains("DTSTART;TZID=Europe/London:20270105T093000"));
+            } else {
+                assert_eq!(m.method, Method::Cancel);
+                assert_eq!(m.ics.matches("BEGIN:VEVENT").count(), 1);
+            }
+        }
         assert!(ctx
             .out
             .series
             .iter()
-            .all(|s| s.state == SeriesState::Cancelled));
+            .all(|s| s.state != SeriesState::Active));
     }
 }
