@@ -81,10 +81,17 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
         shared.config.http.listen,
         shared.current().roster.active_pairs().count()
     );
+    // Handlers go in before READY=1: a SIGTERM right after it must stop the
+    // daemon cleanly, not kill it.
+    let signals = Signals {
+        sigterm: signal(SignalKind::terminate())?,
+        sigint: signal(SignalKind::interrupt())?,
+        sighup: signal(SignalKind::hangup())?,
+    };
     notifier.notify(&format!("READY=1\nSTATUS={}", status_line(&shared)));
     kick.notify_one();
 
-    wait_and_wake(&shared, &notifier, &kick, &mut edits).await?;
+    wait_and_wake(&shared, &notifier, &kick, &mut edits, signals).await?;
 
     tracing::info!("stopping: finishing the message in flight");
     notifier.notify("STOPPING=1");
@@ -99,6 +106,14 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
     Ok(())
 }
 
+/// The signals the daemon answers: SIGTERM and SIGINT stop it, SIGHUP
+/// reloads the roster.
+struct Signals {
+    sigterm: tokio::signal::unix::Signal,
+    sigint: tokio::signal::unix::Signal,
+    sighup: tokio::signal::unix::Signal,
+}
+
 /// The main loop: sleeps until something is due, a roster edit, SIGHUP
 /// or the watchdog, kicks the worker accordingly, and returns on SIGTERM or
 /// SIGINT.
@@ -107,10 +122,13 @@ async fn wait_and_wake(
     notifier: &Notifier,
     kick: &Notify,
     edits: &mut tokio::sync::mpsc::UnboundedReceiver<()>,
+    signals: Signals,
 ) -> anyhow::Result<()> {
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut sighup = signal(SignalKind::hangup())?;
+    let Signals {
+        mut sigterm,
+        mut sigint,
+        mut sighup,
+    } = signals;
     let mut watchdog = notifier.watchdog_interval().map(tokio::time::interval);
     loop {
         let sleep = sleep_until_due(shared, clock::now());
