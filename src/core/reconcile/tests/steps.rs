@@ -168,7 +168,8 @@ fn objects_step_table() {
     );
     let (o, s) = (Updates::Occurrence, Updates::Series);
     // (roster, sent, now, mode, messages with their SEQUENCE)
-    let table: Vec<(&str, &Snapshot, &str, Updates, Vec<(Kind, u32)>)> = vec![
+    type Row<'a> = (&'a str, &'a Snapshot, &'a str, Updates, Vec<(Kind, u32)>);
+    let table: Vec<Row<'_>> = vec![
         (
             BASE,
             &fresh,
