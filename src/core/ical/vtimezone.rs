@@ -130,7 +130,8 @@ fn observances(tz: &TimeZone, from: Timestamp, until: Timestamp) -> Vec<Observan
         offset_from,
         offset_to: offset_now,
         name: in_force.abbreviation().to_owned(),
-        dst: in_force.dst().is_dst(),
+        // As for transitions below: ahead of the offset before it.
+        dst: offset_now > offset_from,
         rule: None,
     });
 
@@ -183,7 +184,6 @@ fn changes_nothing(previous: &Observance, o: &Observance) -> bool {
     o.offset_from == previous.offset_to
         && o.offset_to == previous.offset_to
         && o.name == previous.name
-        && o.dst == previous.dst
 }
 
 /// The observance `transition` starts, with its instant.
@@ -195,7 +195,10 @@ fn observance(tz: &TimeZone, transition: &TimeZoneTransition) -> (Timestamp, Obs
         offset_from: before,
         offset_to: transition.offset(),
         name: transition.abbreviation().to_owned(),
-        dst: transition.dst().is_dst(),
+        // The conventional reading, not the tz database's flag: Europe/Dublin
+        // is written there with a negative DST in winter, a form Exchange does
+        // not recognise. A step forward starts DAYLIGHT, a step back STANDARD.
+        dst: transition.offset() > before,
         rule: None,
     };
     (at, o)

@@ -715,3 +715,40 @@ END:STANDARD\r\n\
 END:VTIMEZONE\r\n";
     assert_eq!(doc, expected);
 }
+
+/// Europe/Dublin is in the tz database with a negative DST (winter is the
+/// "daylight" time there). Exchange does not recognise that form, so the
+/// VTIMEZONE takes the conventional one: summer (IST, +0100) is DAYLIGHT,
+/// winter (GMT, +0000) STANDARD, like London's.
+#[test]
+fn dublin_in_the_conventional_form() {
+    let obs = year_2027("Europe/Dublin");
+    assert!(!obs.is_empty());
+    for o in &obs {
+        let expected = if o.to == "+0100" {
+            "DAYLIGHT"
+        } else {
+            "STANDARD"
+        };
+        assert_eq!(o.kind, expected, "{o:?}");
+    }
+    assert!(obs
+        .iter()
+        .any(|o| o.kind == "DAYLIGHT" && o.rrule.is_some()));
+    // Every zone: a DAYLIGHT observance is a step forward, a STANDARD one
+    // is not.
+    for name in [
+        "Europe/Dublin",
+        "Europe/London",
+        "America/New_York",
+        "Australia/Sydney",
+        "Australia/Lord_Howe",
+        "Africa/Casablanca",
+        "America/Santiago",
+    ] {
+        for o in year_2027(name) {
+            let forward = parse_offset(&o.to) > parse_offset(&o.from);
+            assert_eq!(o.kind == "DAYLIGHT", forward, "{name}: {o:?}");
+        }
+    }
+}
