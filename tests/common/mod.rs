@@ -1,21 +1,21 @@
 //! Shared test helpers: an independent reading of touchbase's iCalendar
-//! output, rosters that exercise DST, cadences, pauses and changes, and
-//! test folders holding a configuration and its roster (`setup`).
+//! output, models of the calendar engines that apply its mails
+//! (`engines`), rosters that exercise DST, cadences, pauses and changes,
+//! and test folders holding a configuration and its roster (`setup`).
 //!
 //! The reading uses none of touchbase's code: `calcard` parses (unfolding,
 //! unescaping, parameters), `rrule` expands the recurrence rules, and
 //! `chrono-tz` (a second copy of the tz database) places local times.
 #![allow(dead_code)]
 
+mod calendar;
+pub mod engines;
 pub mod rosters;
 pub mod setup;
 
 use std::collections::BTreeMap;
 
-use calcard::icalendar::{
-    ICalendar, ICalendarComponentType, ICalendarEntry, ICalendarProperty, ICalendarValue,
-};
-use chrono::{NaiveDateTime, TimeZone};
+use chrono::TimeZone;
 
 /// One meeting as a calendar client would show it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,184 +50,26 @@ impl Shown {
     }
 }
 
-#[derive(Debug, Default)]
-struct Event {
-    uid: String,
-    dtstart: Option<When>,
-    dtend: Option<When>,
-    rrule: Option<String>,
-    exdates: Vec<When>,
-    rid: Option<When>,
-    summary: String,
-    description: String,
-    location: String,
-}
-
-#[derive(Debug, Clone)]
-struct When {
-    local: NaiveDateTime,
-    /// None: UTC (`Z`).
-    tzid: Option<String>,
-}
-
-impl When {
-    /// The instant, by RFC 5545's rules: a nonexistent time moves forward
-    /// by the gap, a repeated one takes the first instance.
-    fn instant(&self) -> i64 {
-        let Some(tzid) = &self.tzid else {
-            return self.local.and_utc().timestamp();
-        };
-        let tz: chrono_tz::Tz = tzid.parse().expect("TZID is an IANA name");
-        match tz.from_local_datetime(&self.local) {
-            chrono::LocalResult::Single(t) => t.timestamp(),
-            chrono::LocalResult::Ambiguous(first, _) => first.timestamp(),
-            chrono::LocalResult::None => {
-                // In a gap: read it with the offset in force before it.
-                let mut probe = self.local;
-                loop {
-                    probe -= chrono::Duration::minutes(1);
-                    if let Some(before) = tz.from_local_datetime(&probe).earliest() {
-                        let offset = *before.offset();
-                        use chrono::Offset;
-                        let secs = offset.fix().local_minus_utc();
-                        return self.local.and_utc().timestamp() - i64::from(secs);
-                    }
-                }
-            }
-        }
-    }
-
-    fn ical(&self) -> String {
-        let v = self.local.format("%Y%m%dT%H%M%S");
-        match &self.tzid {
-            Some(tz) => format!(";TZID={tz}:{v}"),
-            None => format!(":{v}Z"),
-        }
-    }
-}
-
-fn when(entry: &ICalendarEntry) -> When {
-    let Some(ICalendarValue::PartialDateTime(dt)) = entry.values.first() else {
-        panic!("not a date-time: {entry:?}");
-    };
-    let r = dt.to_date_time().expect("a full date-time");
-    When {
-        local: r.date_time,
-        tzid: entry.tz_id().map(str::to_string),
-    }
-}
-
-fn text(entry: &ICalendarEntry) -> String {
-    entry
-        .values
-        .iter()
-        .filter_map(|v| v.as_text())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn events(doc: &str) -> Vec<Event> {
-    let cal = ICalendar::parse(doc).expect("calcard parses the document");
-    let mut out = Vec::new();
-    for comp in &cal.components {
-        if comp.component_type != ICalendarComponentType::VEvent {
-            continue;
-        }
-        let mut e = Event::default();
-        for entry in &comp.entries {
-            match &entry.name {
-                ICalendarProperty::Uid => e.uid = text(entry),
-                ICalendarProperty::Dtstart => e.dtstart = Some(when(entry)),
-                ICalendarProperty::Dtend => e.dtend = Some(when(entry)),
-                ICalendarProperty::RecurrenceId => e.rid = Some(when(entry)),
-                ICalendarProperty::Exdate => e.exdates.push(when(entry)),
-                ICalendarProperty::Summary => e.summary = text(entry),
-                ICalendarProperty::Description => e.description = text(entry),
-                ICalendarProperty::Location => e.location = text(entry),
-                ICalendarProperty::Rrule => {
-                    if let Some(ICalendarValue::RecurrenceRule(r)) = entry.values.first() {
-                        e.rrule = Some(r.to_string());
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.push(e);
-    }
-    out
-}
-
 /// Every meeting `doc` shows that starts before `until` (Unix seconds):
 /// masters expanded, `EXDATE`s removed, overrides applied. Panics on an
 /// override that matches no occurrence, or two that match the same one.
 pub fn expand(doc: &str, until: i64) -> Vec<Shown> {
-    let all = events(doc);
-    let mut shown: BTreeMap<(String, i64), Shown> = BTreeMap::new();
-    let mut zones: BTreeMap<String, String> = BTreeMap::new();
-    for e in all.iter().filter(|e| e.rrule.is_some()) {
-        let dtstart = e.dtstart.as_ref().expect("master has DTSTART");
-        let tzid = dtstart.tzid.clone().expect("master DTSTART has a TZID");
-        zones.insert(e.uid.clone(), tzid.clone());
-        let dtend = e.dtend.as_ref().expect("master has DTEND");
-        let duration = dtend.instant() - dtstart.instant();
-        let mut set = format!(
-            "DTSTART{}\nRRULE:{}",
-            dtstart.ical(),
-            e.rrule.as_deref().unwrap_or_default()
-        );
-        for ex in &e.exdates {
-            set.push_str(&format!("\nEXDATE{}", ex.ical()));
-        }
-        let set: rrule::RRuleSet = set.parse().expect("rrule parses the series");
-        let before = rrule::Tz::UTC
-            .timestamp_opt(until, 0)
-            .single()
-            .expect("a valid bound");
-        for t in set.before(before).all(u16::MAX).dates {
-            let start = t.timestamp();
-            shown.insert(
-                (e.uid.clone(), start),
-                Shown {
-                    start,
-                    end: start + duration,
-                    uid: e.uid.clone(),
-                    summary: e.summary.clone(),
-                    description: e.description.clone(),
-                    location: e.location.clone(),
-                    tzid: tzid.clone(),
-                },
-            );
+    let doc = calendar::read(doc).unwrap_or_else(|e| panic!("{e}"));
+    let mut series: BTreeMap<&str, calendar::Series<'_>> = BTreeMap::new();
+    for e in &doc.events {
+        let s = series.entry(e.uid.as_str()).or_default();
+        if e.rid.is_some() {
+            s.overrides.push(e);
+        } else if e.rrule.is_some() {
+            let dtstart = e.dtstart.as_ref().expect("master has DTSTART");
+            assert!(dtstart.tzid.is_some(), "master DTSTART has a TZID");
+            s.master = Some(e);
         }
     }
-    let mut seen = std::collections::BTreeSet::new();
-    for e in all.iter().filter(|e| e.rid.is_some()) {
-        let rid = e.rid.as_ref().map(When::instant).unwrap_or_default();
-        assert!(
-            seen.insert((e.uid.clone(), rid)),
-            "two overrides of {} at {rid}",
-            e.uid
-        );
-        assert!(
-            shown.remove(&(e.uid.clone(), rid)).is_some() || rid >= until,
-            "override of {} at {rid} matches no occurrence",
-            e.uid
-        );
-        let start = e.dtstart.as_ref().expect("override has DTSTART").instant();
-        let end = e.dtend.as_ref().expect("override has DTEND").instant();
-        shown.insert(
-            (e.uid.clone(), rid),
-            Shown {
-                start,
-                end,
-                uid: e.uid.clone(),
-                summary: e.summary.clone(),
-                description: e.description.clone(),
-                location: e.location.clone(),
-                tzid: zones.get(&e.uid).cloned().expect("override has a master"),
-            },
-        );
-    }
-    let mut out: Vec<Shown> = shown.into_values().collect();
+    let mut out: Vec<Shown> = series
+        .values()
+        .flat_map(|s| calendar::meetings(s, until, calendar::Orphans::Panic))
+        .collect();
     out.sort();
     out
 }
