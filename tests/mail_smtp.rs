@@ -417,3 +417,59 @@ fn sigkill_mid_batch_loses_nothing_and_duplicates_only_what_was_in_flight() {
         .expect("count");
     assert_eq!(left, 0);
 }
+
+/// Messages about one calendar object leave in the order they were made,
+/// one at a time: over 8 parallel connections to a slow server, every
+/// recipient still receives each UID's SEQUENCE in increasing order.
+#[test]
+fn sequence_grows_per_recipient_and_uid_in_the_order_the_server_received_them() {
+    let port = mailserver::free_port();
+    let setup = Setup::new(&format!("smtp://127.0.0.1:{port}"), &roster(12, 3, ""));
+    // The server is down: the invitations wait in the outbox...
+    setup.once();
+    // ...and so do the updates of two edits made meanwhile.
+    for time in ["15:00", "16:30"] {
+        setup.set_roster(&roster(12, 3, "").replace(
+            "cadence = \"weekly\"",
+            &format!("cadence = \"weekly\"\n  time = \"{time}\""),
+        ));
+        setup.once();
+    }
+    let c = rusqlite::Connection::open(setup.ledger()).expect("ledger");
+    let queued: i64 = c
+        .query_row("SELECT COUNT(*) FROM messages WHERE state = 'queued'", [], |r| r.get(0))
+        .expect("count");
+    // Per series: the invitation; then per edit, the whole series again and
+    // a CANCEL of the meeting update sent at the old time.
+    assert_eq!(queued, 60, "five messages per series wait");
+    let mail = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(
+        mail.path(),
+        &Options {
+            port,
+            delay: 0.02,
+            ..Options::default()
+        },
+    );
+    setup.time_passes();
+    let out = setup.once();
+    assert!(out.contains("sent 60,"), "{out}");
+    let got = received(&server);
+    assert_eq!(got.len(), 60);
+    let mut last: BTreeMap<(String, String), u32> = BTreeMap::new();
+    for r in &got {
+        let key = (r.to.clone(), r.uid.clone());
+        if let Some(prev) = last.get(&key) {
+            assert!(
+                r.sequence > *prev,
+                "{key:?}: SEQUENCE {} arrived after {prev}",
+                r.sequence
+            );
+        }
+        last.insert(key, r.sequence);
+    }
+    assert_eq!(last.len(), 12);
+    assert!(last.values().all(|s| *s == 4), "{last:?}");
+    let cancels = got.iter().filter(|r| r.method == "CANCEL").count();
+    assert_eq!(cancels, 24);
+}
