@@ -757,3 +757,45 @@ fn an_smtp_url_that_run_would_refuse_fails_check_at_its_line() {
     assert!(stderr.contains("\"smtp://host?tls=maybe\""), "{stderr}");
     assert!(!dir.path().join("state").exists());
 }
+
+/// `mail.from` is the ORGANIZER of every invitation: a roster person as
+/// organizer would get their own 1:1s with no Accept or Decline.
+#[test]
+fn mail_from_may_not_be_a_person_of_the_roster() {
+    for person in ["ada@example.com", "Grace@Example.com"] {
+        let config = format!(
+            "roster = \"roster.toml\"\nstate_dir = \"state\"\n\n[mail]\nfrom = \"Someone <{person}>\"\n"
+        );
+        let case = Case::with_config(&config, "roster.toml", GOOD);
+        let stderr = case.fails();
+        assert_names(
+            &stderr,
+            "touchbase.toml",
+            line_of(&config, "from ="),
+            "mail.from",
+        );
+        assert!(stderr.contains("no manager or report"), "{stderr}");
+    }
+    // The invitations' UIDs and Message-IDs take the organizer's domain.
+    let config =
+        "roster = \"roster.toml\"\nstate_dir = \"state\"\n\n[mail]\nfrom = \"Touchbase <1on1@mail.example.org>\"\n";
+    let case = Case::with_config(config, "roster.toml", GOOD);
+    let out = case.run(&["preview", "--json", "--from", "2027-01-01", "--weeks", "2"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let uids: Vec<&str> = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|m| m["uid"].as_str())
+        .collect();
+    assert!(!uids.is_empty());
+    assert!(
+        uids.iter().all(|u| u.ends_with("@mail.example.org")),
+        "{uids:?}"
+    );
+}

@@ -39,16 +39,96 @@ type Edit<'a> = (&'a str, &'a str);
 fn roster_text(edits: &[Edit<'_>]) -> String {
     let mut t = String::from("[defaults]\nprompts_per_meeting = 2\n");
     let reports = [
-        ("ada", "Europe/London", "grace", "2027-01-05", "09:30", "weekly", "Europe/London"),
-        ("ada", "Europe/London", "alan", "2027-01-07", "14:00", "biweekly", "Europe/London"),
-        ("ada", "Europe/London", "kat", "2027-01-11", "10:00", "weekly", "America/New_York"),
-        ("ada", "Europe/London", "barbara", "2027-01-12", "11:00", "monthly", "Asia/Kolkata"),
-        ("ada", "Europe/London", "john", "2027-01-06", "16:00", "every 3 weeks", "Australia/Sydney"),
-        ("edsger", "America/New_York", "leslie", "2027-01-05", "09:00", "weekly", "America/New_York"),
-        ("edsger", "America/New_York", "donald", "2027-01-08", "13:30", "biweekly", "America/New_York"),
-        ("edsger", "America/New_York", "frances", "2027-01-06", "10:30", "weekly", "Europe/Berlin"),
-        ("edsger", "America/New_York", "margaret", "2027-01-14", "15:00", "weekly", "America/New_York"),
-        ("edsger", "America/New_York", "sophie", "2027-01-13", "08:00", "monthly", "Europe/London"),
+        (
+            "ada",
+            "Europe/London",
+            "grace",
+            "2027-01-05",
+            "09:30",
+            "weekly",
+            "Europe/London",
+        ),
+        (
+            "ada",
+            "Europe/London",
+            "alan",
+            "2027-01-07",
+            "14:00",
+            "biweekly",
+            "Europe/London",
+        ),
+        (
+            "ada",
+            "Europe/London",
+            "kat",
+            "2027-01-11",
+            "10:00",
+            "weekly",
+            "America/New_York",
+        ),
+        (
+            "ada",
+            "Europe/London",
+            "barbara",
+            "2027-01-12",
+            "11:00",
+            "monthly",
+            "Asia/Kolkata",
+        ),
+        (
+            "ada",
+            "Europe/London",
+            "john",
+            "2027-01-06",
+            "16:00",
+            "every 3 weeks",
+            "Australia/Sydney",
+        ),
+        (
+            "edsger",
+            "America/New_York",
+            "leslie",
+            "2027-01-05",
+            "09:00",
+            "weekly",
+            "America/New_York",
+        ),
+        (
+            "edsger",
+            "America/New_York",
+            "donald",
+            "2027-01-08",
+            "13:30",
+            "biweekly",
+            "America/New_York",
+        ),
+        (
+            "edsger",
+            "America/New_York",
+            "frances",
+            "2027-01-06",
+            "10:30",
+            "weekly",
+            "Europe/Berlin",
+        ),
+        (
+            "edsger",
+            "America/New_York",
+            "margaret",
+            "2027-01-14",
+            "15:00",
+            "weekly",
+            "America/New_York",
+        ),
+        (
+            "edsger",
+            "America/New_York",
+            "sophie",
+            "2027-01-13",
+            "08:00",
+            "monthly",
+            "Europe/London",
+        ),
     ];
     for manager in ["ada", "edsger"] {
         let (_, zone, ..) = reports.iter().find(|r| r.0 == manager).expect("a report");
@@ -68,7 +148,9 @@ fn roster_text(edits: &[Edit<'_>]) -> String {
                     continue;
                 }
                 entry = match edit.strip_prefix("time=") {
-                    Some(t) => entry.replace(&format!("time = \"{time}\""), &format!("time = \"{t}\"")),
+                    Some(t) => {
+                        entry.replace(&format!("time = \"{time}\""), &format!("time = \"{t}\""))
+                    }
                     None => edit.replace("{entry}", &entry),
                 };
             }
@@ -215,9 +297,8 @@ impl Sim {
                     .filter(|x| x.start.as_second() < horizon)
                     .map(|x| {
                         let start = x.start.as_second();
-                        let prompts = (start < lead).then(|| {
-                            description(x.prompts(roster).map(|p| p.text.as_str()))
-                        });
+                        let prompts = (start < lead)
+                            .then(|| description(x.prompts(roster).map(|p| p.text.as_str())));
                         (x.uid.to_string(), start, x.end.as_second(), prompts)
                     })
                     .collect();
@@ -322,7 +403,13 @@ fn history(mode: Updates, model: Model) -> usize {
     let r = parse(&move_report(&roster_text(&edits2), "margaret", "ada"));
     sim.run(&r, week(12), step);
     sim.check(&r, 6);
-    assert!(sim.now > date("2027-03-27").to_zoned(jiff::tz::TimeZone::UTC).expect("t").timestamp());
+    assert!(
+        sim.now
+            > date("2027-03-27")
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .expect("t")
+                .timestamp()
+    );
     sim.messages
 }
 
@@ -340,7 +427,9 @@ fn move_report(text: &str, report: &str, manager: &str) -> String {
     let without = format!("{}{}", &text[..start], &text[end..]);
     let head = format!("email = \"{manager}@example.com\"");
     let at = without.find(&head).expect("manager");
-    let insert = without[at..].find('\n').map_or(without.len(), |i| at + i + 1);
+    let insert = without[at..]
+        .find('\n')
+        .map_or(without.len(), |i| at + i + 1);
     let insert = without[insert..]
         .find("  [[managers.reports]]")
         .map_or(insert, |i| insert + i);
@@ -389,7 +478,10 @@ fn mail_volume_stays_sane() {
             }
             sim.messages += out.messages.len();
             sim.sent.record(&out.series, &out.occurrences);
-            sim.now = sim.now.checked_add(SignedDuration::from_hours(1)).expect("t");
+            sim.now = sim
+                .now
+                .checked_add(SignedDuration::from_hours(1))
+                .expect("t");
         }
         let meetings = plan::plan(
             &roster,
@@ -398,7 +490,12 @@ fn mail_volume_stays_sane() {
             None,
         )
         .iter()
-        .filter(|m| m.start < until.checked_add(SignedDuration::from_hours(24 * 7)).expect("t"))
+        .filter(|m| {
+            m.start
+                < until
+                    .checked_add(SignedDuration::from_hours(24 * 7))
+                    .expect("t")
+        })
         .count();
         match mode {
             Updates::Occurrence => assert!(sim.messages <= meetings + roster.pairs.len()),

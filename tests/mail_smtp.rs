@@ -437,7 +437,11 @@ fn sequence_grows_per_recipient_and_uid_in_the_order_the_server_received_them() 
     }
     let c = rusqlite::Connection::open(setup.ledger()).expect("ledger");
     let queued: i64 = c
-        .query_row("SELECT COUNT(*) FROM messages WHERE state = 'queued'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM messages WHERE state = 'queued'",
+            [],
+            |r| r.get(0),
+        )
         .expect("count");
     // Per series: the invitation; then per edit, the whole series again and
     // a CANCEL of the meeting update sent at the old time.

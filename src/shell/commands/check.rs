@@ -8,7 +8,7 @@ use jiff::civil::Date;
 
 use super::CliError;
 use crate::core::check;
-use crate::shell::config::Transport;
+use crate::shell::config::{Transport, Updates};
 use crate::shell::load::Loaded;
 
 /// Prints the report of `touchbase check`.
@@ -38,6 +38,11 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         Transport::File { dir } => format!("files in {}", dir.display()),
     };
     writeln!(out, "mail:     from {}, {}", config.mail.from, transport)?;
+    let updates = match config.mail.updates {
+        Updates::Occurrence => "occurrence (each meeting's prompts as an update of that meeting)",
+        Updates::Series => "series (every change as the whole series)",
+    };
+    writeln!(out, "updates:  {updates}")?;
     writeln!(
         out,
         "feeds:    {}/feeds/<secret>.ics",
