@@ -54,7 +54,18 @@ pub(super) fn step(
                 send_one(ctx, &mut events, sent, i);
             }
         }
-        take_off(ctx, &events, sent, &diff.stale, whole);
+        let (manager, report) = people(pair);
+        let of = Of {
+            uid: &uid,
+            sent,
+            dtstart: events.dtstart,
+            timezone: events.series.timezone,
+            tz: events.series.tz,
+            manager: &manager,
+            report: &report,
+        };
+        let cancel = !(whole && ctx.settings.updates == Updates::Series);
+        take_off(ctx, &of, &diff.stale, cancel);
         let paused_from = history.of(pair).paused_from;
         let row = record(
             pair,
@@ -300,31 +311,15 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
     });
 }
 
-/// Takes the `stale` overrides off: a CANCEL of each in `occurrence` mode
-/// (engines that merge updates would keep them), nothing more after a
-/// whole object in `series` mode (it left them out, and a CANCEL would
-/// cancel the whole object there). The ledger forgets them either way.
-fn take_off(
-    ctx: &mut Ctx<'_>,
-    events: &SeriesEvents<'_>,
-    sent: Option<&SentSeries>,
-    stale: &[DateTime],
-    whole: bool,
-) {
-    let (manager, report) = people(events.pair);
-    let of = Of {
-        uid: &events.series.uid,
-        sent,
-        dtstart: events.dtstart,
-        timezone: events.series.timezone,
-        tz: events.series.tz,
-        manager: &manager,
-        report: &report,
-    };
-    let cancel = !(whole && ctx.settings.updates == Updates::Series);
-    for &rid in stale {
+/// Takes the overrides at `rids` off: a CANCEL of each when `cancel` (in
+/// `occurrence` mode: engines that merge updates would keep them), nothing
+/// more otherwise (after a whole object in `series` mode, which left them
+/// out, and where a CANCEL would cancel the whole object). The ledger
+/// forgets them either way.
+pub(super) fn take_off(ctx: &mut Ctx<'_>, of: &Of<'_>, rids: &[DateTime], cancel: bool) {
+    for &rid in rids {
         if cancel {
-            cancel_occurrence(ctx, &of, rid);
+            cancel_occurrence(ctx, of, rid);
         }
         ctx.out.occurrences.push(SentOccurrence {
             uid: of.uid.to_string(),

@@ -12,9 +12,9 @@ use std::sync::Arc;
 use jiff::civil::Date;
 
 use super::draft::{Ctx, Draft};
-use super::objects::{cancel_occurrence, fingerprint, headline, Of};
+use super::objects::{fingerprint, headline, take_off, Of};
 use super::render::{self, CancelOf};
-use super::{ended, Index, Kind, OccurrenceState, Sent, SentOccurrence, SentSeries, SeriesState};
+use super::{ended, Index, Kind, OccurrenceState, Sent, SentSeries, SeriesState};
 use crate::core::cadence::first_on_or_after;
 use crate::core::events::series_events;
 use crate::core::ical::Method;
@@ -131,17 +131,8 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
         .map(|o| o.recurrence_id)
         .collect();
     after.sort_unstable();
-    for rid in after {
-        if ctx.settings.updates == super::Updates::Occurrence {
-            cancel_occurrence(ctx, &of, rid);
-        }
-        ctx.out.occurrences.push(SentOccurrence {
-            uid: s.uid.clone(),
-            recurrence_id: rid,
-            fingerprint: String::new(),
-            state: OccurrenceState::Cancelled,
-        });
-    }
+    let cancel = ctx.settings.updates == super::Updates::Occurrence;
+    take_off(ctx, &of, &after, cancel);
     let mut ended = s.clone();
     ended.sequence = ctx.sequence(&s.uid, Some(s));
     ended.state = SeriesState::Ended;
