@@ -185,34 +185,7 @@ pub fn body(
             ));
         }
         Kind::NewSeries | Kind::UpdateSeries | Kind::Occurrence => {
-            text.push_str(&format!("Your 1:1 with {}: {headline}.\n", other.name));
-            html.push_str(&format!(
-                "<p style=\"margin:0 0 12px\">Your 1:1 with <strong>{}</strong>: {}.</p>",
-                escape(&other.name),
-                escape(headline)
-            ));
-            if !location.is_empty() {
-                text.push_str(&format!("Where: {location}\n"));
-                html.push_str(&format!(
-                    "<p style=\"margin:0 0 12px\">Where: {}</p>",
-                    escape(location)
-                ));
-            }
-            if !prompts.is_empty() {
-                text.push_str("\nPrompts for this meeting:\n");
-                html.push_str("<p style=\"margin:0 0 4px\">Prompts for this meeting:</p><ul style=\"margin:0 0 12px;padding-left:20px\">");
-                for p in prompts {
-                    text.push_str(&format!("- {p}\n"));
-                    html.push_str(&format!("<li>{}</li>", escape(p)));
-                }
-                html.push_str("</ul>");
-            }
-            text.push_str(&format!("\n{GUIDANCE}\n"));
-            html.push_str(&format!(
-                "<p style=\"margin:0 0 12px;color:#555;font-style:italic\">{}</p>",
-                escape(GUIDANCE)
-            ));
-            text.push_str("\nAccept or decline it in your calendar like any other meeting.\n");
+            invitation(&mut text, &mut html, other, headline, prompts, location);
         }
         Kind::CancelOccurrence | Kind::CancelSeries => {
             text.push_str(&format!(
@@ -233,6 +206,46 @@ pub fn body(
         text,
         html,
     }
+}
+
+/// The body of an invitation or a meeting's update: who, when, where, the
+/// prompts, the guidance.
+fn invitation(
+    text: &mut String,
+    html: &mut String,
+    other: &Who,
+    headline: &str,
+    prompts: &[&str],
+    location: &str,
+) {
+    text.push_str(&format!("Your 1:1 with {}: {headline}.\n", other.name));
+    html.push_str(&format!(
+        "<p style=\"margin:0 0 12px\">Your 1:1 with <strong>{}</strong>: {}.</p>",
+        escape(&other.name),
+        escape(headline)
+    ));
+    if !location.is_empty() {
+        text.push_str(&format!("Where: {location}\n"));
+        html.push_str(&format!(
+            "<p style=\"margin:0 0 12px\">Where: {}</p>",
+            escape(location)
+        ));
+    }
+    if !prompts.is_empty() {
+        text.push_str("\nPrompts for this meeting:\n");
+        html.push_str("<p style=\"margin:0 0 4px\">Prompts for this meeting:</p><ul style=\"margin:0 0 12px;padding-left:20px\">");
+        for p in prompts {
+            text.push_str(&format!("- {p}\n"));
+            html.push_str(&format!("<li>{}</li>", escape(p)));
+        }
+        html.push_str("</ul>");
+    }
+    text.push_str(&format!("\n{GUIDANCE}\n"));
+    html.push_str(&format!(
+        "<p style=\"margin:0 0 12px;color:#555;font-style:italic\">{}</p>",
+        escape(GUIDANCE)
+    ));
+    text.push_str("\nAccept or decline it in your calendar like any other meeting.\n");
 }
 
 fn escape(s: &str) -> String {
