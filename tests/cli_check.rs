@@ -431,6 +431,8 @@ fn environment_overrides_apply_and_are_checked() {
         stdout.contains("smtp to \"smtp://bob:MASKED@mail.example.com:587\""),
         "{stdout}"
     );
+    // Credentials on smtp:// mean STARTTLS required, and check says so.
+    assert!(stdout.contains("TLS is required"), "{stdout}");
     assert!(!stdout.contains("hunter2"));
 
     let out = case.run_env(&["check"], &[("TOUCHBASE_DISPATCH__HORIZON_WEEKS", "many")]);

@@ -7,7 +7,7 @@ use std::io::Write;
 use jiff::civil::Date;
 
 use super::CliError;
-use crate::core::check;
+use crate::core::check::{self, Warning};
 use crate::shell::config::Transport;
 use crate::shell::load::Loaded;
 
@@ -33,7 +33,9 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         }
     )?;
     let transport = match &config.mail.transport {
-        Transport::Smtp(target) => format!("smtp to {}", target.masked_url()),
+        Transport::Smtp(target) => {
+            format!("smtp to {}, {}", target.masked_url(), target.security())
+        }
         Transport::Sendmail => "sendmail".to_string(),
         Transport::File { dir } => format!("files in {}", dir.display()),
     };
@@ -59,9 +61,22 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
             )?;
         }
     }
-    if !report.warnings.is_empty() {
+    let mut warnings = report.warnings.clone();
+    if let Transport::Smtp(target) = &config.mail.transport {
+        if target.clear_password_off_host() {
+            warnings.push(Warning {
+                origin: config.path.display().to_string(),
+                message: format!(
+                    "`mail.url` sends the password unencrypted to {} (tls=none); \
+                     keep tls=none for a relay on this machine",
+                    target.host
+                ),
+            });
+        }
+    }
+    if !warnings.is_empty() {
         writeln!(out)?;
-        for w in &report.warnings {
+        for w in &warnings {
             writeln!(out, "warning: {w}")?;
         }
     }
@@ -69,8 +84,8 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
     writeln!(
         out,
         "ok: {} warning{}",
-        report.warnings.len(),
-        if report.warnings.len() == 1 { "" } else { "s" }
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" }
     )?;
     Ok(())
 }

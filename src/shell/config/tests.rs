@@ -352,7 +352,23 @@ fn smtp_urls_resolve_to_targets() {
             Tls::Required,
             creds("a@b.example", "p:s/%"),
         ),
-        ("smtp://bob@h", "h", 587, Tls::None, creds("bob", "")),
+        // Credentials go only over TLS: STARTTLS required unless the URL
+        // says tls=none.
+        ("smtp://bob@h", "h", 587, Tls::Required, creds("bob", "")),
+        (
+            "smtp://bob:pw@h:25?tls=opportunistic",
+            "h",
+            25,
+            Tls::Required,
+            creds("bob", "pw"),
+        ),
+        (
+            "smtp://bob:pw@127.0.0.1:25?tls=none",
+            "127.0.0.1",
+            25,
+            Tls::None,
+            creds("bob", "pw"),
+        ),
     ];
     for (url, host, port, tls, credentials) in cases {
         let t = SmtpTarget::parse(url).expect(url);
@@ -379,4 +395,19 @@ fn secrets_never_print() {
     assert_eq!(t.masked_url(), "\"smtps://bob:MASKED@mail.example.com\"");
     let c = parse(&source(&smtp("smtp://bob:hunter2@h")), &no_env()).expect("config");
     assert!(!format!("{c:?}").contains("hunter2"));
+}
+
+#[test]
+fn credentials_require_tls_and_check_says_so() {
+    let t = SmtpTarget::parse("smtp://bob:hunter2@mail.example.com:587").expect("url");
+    assert_eq!(t.tls, Tls::Required);
+    assert!(t.security().contains("TLS is required"), "{}", t.security());
+    assert!(!t.clear_password_off_host());
+    let t = SmtpTarget::parse("smtp://bob:hunter2@mail.example.com?tls=none").expect("url");
+    assert!(t.security().contains("in the clear"), "{}", t.security());
+    assert!(t.clear_password_off_host());
+    let t = SmtpTarget::parse("smtp://bob:hunter2@localhost?tls=none").expect("url");
+    assert!(!t.clear_password_off_host());
+    let t = SmtpTarget::parse("smtp://127.0.0.1:25").expect("url");
+    assert_eq!((t.tls, t.security()), (Tls::None, "no TLS"));
 }
