@@ -759,3 +759,28 @@ fn an_smtp_url_that_run_would_refuse_fails_check_at_its_line() {
     assert!(stderr.contains("\"smtp://host?tls=maybe\""), "{stderr}");
     assert!(!dir.path().join("state").exists());
 }
+
+#[test]
+fn a_password_in_a_malformed_smtp_url_is_masked_in_the_error() {
+    let case = Case::new("roster.toml", GOOD);
+    for url in ["smtp:user:s3cr3t@host", "smtp://user:s3cr3t"] {
+        let out = case.run_env(
+            &["check"],
+            &[
+                ("TOUCHBASE_MAIL__TRANSPORT", "smtp"),
+                ("TOUCHBASE_MAIL__URL", url),
+            ],
+        );
+        assert!(!out.status.success(), "{url}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("environment variable TOUCHBASE_MAIL__URL"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("`mail.url`") && stderr.contains("MASKED"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("s3cr3t"), "{url}: {stderr}");
+    }
+}

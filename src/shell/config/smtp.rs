@@ -200,15 +200,56 @@ impl SmtpTarget {
 }
 
 /// The URL with any password replaced, quoted, for messages.
+///
+/// Whatever precedes the last `@` may hold a password, also in a string
+/// that is not a well-formed URL (`smtp:user:s3cr3t@host`, a missing
+/// `//`): only a scheme and a user name are kept, the rest becomes
+/// `MASKED`. Without an `@`, a "port" that is not a number may be a
+/// password whose host was left out (`smtp://user:s3cr3t`): masked too.
 pub fn masked_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((userinfo, host)) => {
-                let user = userinfo.split(':').next().unwrap_or("");
-                quoted(&format!("{scheme}://{user}:MASKED@{host}"))
-            }
-            None => quoted(url),
+    let Some((userinfo, host)) = url.rsplit_once('@') else {
+        return quoted(&mask_port(url));
+    };
+    match split_scheme(userinfo) {
+        Some((scheme, userinfo)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            quoted(&format!("{scheme}://{user}:MASKED@{host}"))
+        }
+        None => match userinfo.split_once(':') {
+            // `smtp:user:pw@host`: keep what looks like the scheme.
+            Some((scheme, _)) if is_scheme(scheme) => quoted(&format!("{scheme}:MASKED@{host}")),
+            _ => quoted(&format!("MASKED@{host}")),
         },
-        None => quoted(url),
+    }
+}
+
+/// `scheme://rest` -> (scheme, rest), for a scheme made of the characters
+/// RFC 3986 allows there.
+fn split_scheme(s: &str) -> Option<(&str, &str)> {
+    s.split_once("://").filter(|(scheme, _)| is_scheme(scheme))
+}
+
+fn is_scheme(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+}
+
+/// `url` (which has no `@`) with a port that is not a number masked.
+fn mask_port(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some((scheme, rest)) = split_scheme(url) else {
+        return url.into();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once(':') {
+        Some((host, port))
+            if !port.is_empty()
+                && !port.contains(']')
+                && !port.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("{scheme}://{host}:MASKED{tail}").into()
+        }
+        _ => url.into(),
     }
 }

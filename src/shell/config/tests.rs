@@ -411,3 +411,31 @@ fn credentials_require_tls_and_check_says_so() {
     let t = SmtpTarget::parse("smtp://127.0.0.1:25").expect("url");
     assert_eq!((t.tls, t.security()), (Tls::None, "no TLS"));
 }
+
+#[test]
+fn urls_that_do_not_parse_are_masked_too() {
+    // (as written, as echoed)
+    let cases = [
+        ("smtp:user:s3cr3t@host", "\"smtp:MASKED@host\""),
+        ("smtp:/user:s3cr3t@host", "\"smtp:MASKED@host\""),
+        ("user:s3cr3t@host", "\"user:MASKED@host\""),
+        ("s3cr3t@host", "\"MASKED@host\""),
+        ("smtp//user:s3cr3t@host", "\"MASKED@host\""),
+        ("smtp://user:s3cr3t", "\"smtp://user:MASKED\""),
+        ("smtp://user:s3cr3t/x", "\"smtp://user:MASKED/x\""),
+        ("smtp://h:99999", "\"smtp://h:99999\""),
+        ("smtp://[::1]:25", "\"smtp://[::1]:25\""),
+        ("smtp://[fe80::1]", "\"smtp://[fe80::1]\""),
+        ("smtp://bob:s3cr3t@h", "\"smtp://bob:MASKED@h\""),
+    ];
+    for (url, shown) in cases {
+        assert_eq!(smtp::masked_url(url), shown, "{url}");
+    }
+    // Through the whole configuration, from the environment.
+    for url in ["smtp:user:s3cr3t@host", "smtp://user:s3cr3t"] {
+        let env = BTreeMap::from([("TOUCHBASE_MAIL__URL".to_string(), url.to_string())]);
+        let e = parse(&source(""), &env).expect_err(url);
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        assert!(e.to_string().contains("MASKED"), "{e}");
+    }
+}
