@@ -31,7 +31,7 @@ pub use outbox::{NewMessage, Queued};
 /// caller retries later or stops; none is caused by roster input.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    /// The state folder could not be created.
+    /// The state folder or the ledger file could not be created.
     #[error("cannot create state folder {path}: {source}")]
     StateDir {
         /// The folder.
@@ -147,11 +147,16 @@ impl Ledger {
     /// Opens (creating if needed) the ledger in `state_dir`, migrating it
     /// to the current schema.
     pub fn open(state_dir: &Path) -> Result<Ledger, LedgerError> {
-        std::fs::create_dir_all(state_dir).map_err(|source| LedgerError::StateDir {
-            path: state_dir.to_path_buf(),
-            source,
-        })?;
-        Ledger::open_file(&state_dir.join(FILE))
+        let path = state_dir.join(FILE);
+        // Private, and the file made before SQLite opens it: SQLite gives
+        // `-wal` and `-shm` the database file's mode.
+        crate::shell::private::create_dir_all(state_dir)
+            .and_then(|()| crate::shell::private::create_new_empty(&path))
+            .map_err(|source| LedgerError::StateDir {
+                path: state_dir.to_path_buf(),
+                source,
+            })?;
+        Ledger::open_file(&path)
     }
 
     /// Opens the ledger only if it exists (for read-only commands that
