@@ -784,3 +784,60 @@ fn a_password_in_a_malformed_smtp_url_is_masked_in_the_error() {
         assert!(!stderr.contains("s3cr3t"), "{url}: {stderr}");
     }
 }
+
+#[test]
+fn control_characters_in_names_locations_and_prompts_are_located_errors() {
+    // (edit to the good roster, the marker on the bad line, key, character)
+    let cases: &[((&str, &str), &str, &str, &str)] = &[
+        (
+            ("  name = \"Grace Hopper\"", "  name = \"Grace\\r\\nBcc: mallory@example.com\""),
+            "Bcc: mallory",
+            "managers[0].reports[0].name",
+            "U+000D",
+        ),
+        (
+            ("name = \"Ada Lovelace\"", "name = \"Ada\\u0000Lovelace\""),
+            "Ada\\u0000",
+            "managers[0].name",
+            "U+0000",
+        ),
+        (
+            ("[defaults]\n", "[defaults]\nlocation = \"Room 1\\nBcc: x\"\n"),
+            "location = ",
+            "defaults.location",
+            "U+000A",
+        ),
+        (
+            ("  time = \"09:30\"", "  time = \"09:30\"\n  location = \"Room\\u0085\""),
+            "location = ",
+            "managers[0].reports[0].location",
+            "U+0085",
+        ),
+        (
+            (
+                "[defaults]\n",
+                "[[prompts]]\nid = \"two\"\ntext = \"\"\"\nLine one\nline two?\"\"\"\n\n[defaults]\n",
+            ),
+            "text = ",
+            "prompts[0].text",
+            "U+000A",
+        ),
+    ];
+    for (edit, marker, key, character) in cases {
+        let roster = bad_roster(*edit);
+        let stderr = Case::new("roster.toml", &roster).fails();
+        assert_names(&stderr, "roster.toml", line_of(&roster, marker), key);
+        assert!(stderr.contains(character), "{key}: {stderr}");
+        assert!(stderr.contains("without control characters"), "{stderr}");
+        // Shown escaped: the error itself stays one line per error.
+        assert!(
+            !stderr.contains('\r') && stderr.lines().count() == 1,
+            "{stderr:?}"
+        );
+    }
+    // YAML too, and a tab is fine.
+    let yaml = "managers:\n  - email: ada@example.com\n    name: \"Ada\\tLovelace\"\n    reports:\n      - email: grace@example.com\n        name: \"Grace\\nHopper\"\n        start: \"2027-01-05\"\n";
+    let stderr = Case::new("roster.yaml", yaml).fails();
+    assert_names(&stderr, "roster.yaml", 6, "managers[0].reports[0].name");
+    assert!(!stderr.contains("managers[0].name"), "{stderr}");
+}
