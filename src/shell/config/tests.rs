@@ -133,6 +133,13 @@ fn bad_values_are_located() {
             "smtp:// or smtps://",
         ),
         (
+            "[mail]\nfrom = \"Evil\\r\\nBcc: x@example.com <a@example.com>\"\n".into(),
+            "\"Evil",
+            "mail.from",
+            "\"Evil\\r\\nBcc: x@example.com <a@example.com>\"",
+            "a sender such as",
+        ),
+        (
             "[dispatch]\nevery = \"every ten minutes\"\n".into(),
             "\"every ten",
             "dispatch.every",
