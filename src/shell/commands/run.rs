@@ -36,7 +36,15 @@ pub fn once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), 
     private::warn_if_exposed(&config.state_dir, ledger::FILE);
     let mut ledger = Ledger::open(&config.state_dir).map_err(ServiceError::from)?;
     let t = clock::instant();
-    let (_, queued) = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    let reconciled = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    let queued = reconciled.queued;
+    for u in &reconciled.unbuilt {
+        tracing::warn!(
+            "a message for the pair at {} could not be built and is recorded as failed; \
+             `touchbase check` and `touchbase status` say why",
+            u.position
+        );
+    }
     let reconciled = clock::since(t);
     let sender = Sender::new(&config.mail.transport).map_err(ServiceError::from)?;
     let stop = AtomicBool::new(false);

@@ -14,6 +14,7 @@ fn msg(id: &str) -> NewMessage {
         subject: "1:1".into(),
         content_hash: "h".into(),
         body: b"body".to_vec(),
+        failed: None,
     }
 }
 
@@ -120,6 +121,30 @@ fn retry_backs_off_and_failure_is_final() {
     let s = l.status(5).expect("status");
     assert_eq!((s.queued, s.sent), (0, 1));
     assert_eq!(s.last_sent.map(|x| x.0), Some(1100));
+}
+
+#[test]
+fn a_message_that_could_not_be_built_is_recorded_failed_and_never_due() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    let mut bad = msg("m2");
+    bad.body = Vec::new();
+    bad.failed = Some("the display name holds a control character".into());
+    let queued = l
+        .apply(&[], &[], &[msg("m1"), bad.clone()], 1000)
+        .expect("apply");
+    assert_eq!(queued, 1);
+    let due = l.due(2000, 10).expect("due");
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].message_id, "m1");
+    let s = l.status(5).expect("status");
+    assert_eq!(s.queued, 1);
+    assert_eq!(s.failures.len(), 1);
+    assert_eq!(s.failures[0].0, 1000);
+    assert!(s.failures[0].3.contains("control character"));
+    // The same message again changes nothing.
+    assert_eq!(l.apply(&[], &[], &[bad], 1001).expect("apply"), 0);
+    assert_eq!(l.status(5).expect("status").failures.len(), 1);
 }
 
 #[test]
