@@ -37,6 +37,9 @@ pub fn once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), 
     let mut ledger = Ledger::open(&config.state_dir).map_err(ServiceError::from)?;
     let t = clock::instant();
     let reconciled = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    ledger
+        .forget_feed_secrets(|person| loaded.roster.knows(person))
+        .map_err(ServiceError::from)?;
     let queued = reconciled.queued;
     for u in &reconciled.unbuilt {
         tracing::warn!(

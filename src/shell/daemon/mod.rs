@@ -220,6 +220,8 @@ fn reconcile_and_send(
         queued,
         unbuilt,
     } = service::reconcile(config, &current.roster, ledger, now)?;
+    // Whoever left (an opt-out too) loses their feed secret for good.
+    ledger.forget_feed_secrets(|person| current.roster.knows(person))?;
     if !outcome.series.is_empty() {
         // A split series changes the history feeds and previews are built on.
         let history = crate::core::reconcile::history(&ledger.sent()?);

@@ -321,6 +321,42 @@ impl Ledger {
             .map_err(|e| self.err(e))
     }
 
+    /// Forgets the feed secret of everyone `keep` says no (lowercased
+    /// address in, true to keep): someone who is no longer a manager or an
+    /// active report loses their secret, so that if they come back (an
+    /// opted-out report who opts back in) `feed-url` makes a new one and
+    /// the old URL never works again. Returns how many were forgotten.
+    pub fn forget_feed_secrets(
+        &mut self,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<usize, LedgerError> {
+        let gone: Vec<String> = self
+            .feed_secrets()?
+            .into_iter()
+            .filter(|(person, _)| !keep(person))
+            .map(|(person, _)| person)
+            .collect();
+        if gone.is_empty() {
+            return Ok(0);
+        }
+        let path = self.path.clone();
+        let err = |source| LedgerError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM feed_secrets WHERE person = ?1")
+                .map_err(err)?;
+            for person in &gone {
+                stmt.execute([person]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(gone.len())
+    }
+
     /// SQLite's `data_version`: changes when another connection commits, so
     /// a reader can tell cheaply that what it cached is stale.
     pub fn data_version(&self) -> Result<i64, LedgerError> {

@@ -157,6 +157,24 @@ fn backoff_starts_within_30s_and_caps_at_an_hour() {
 }
 
 #[test]
+fn feed_secrets_of_people_who_left_are_forgotten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    l.set_feed_secret("ada@example.com", "s1", 1).expect("set");
+    l.set_feed_secret("grace@example.com", "s2", 1)
+        .expect("set");
+    assert_eq!(l.forget_feed_secrets(|_| true).expect("keep all"), 0);
+    let n = l
+        .forget_feed_secrets(|p| p == "ada@example.com")
+        .expect("forget");
+    assert_eq!(n, 1);
+    assert_eq!(
+        l.feed_secrets().expect("all"),
+        vec![("ada@example.com".to_string(), "s1".to_string())]
+    );
+}
+
+#[test]
 fn feed_secrets_replace() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut l = Ledger::open(dir.path()).expect("open");
