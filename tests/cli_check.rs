@@ -841,3 +841,30 @@ fn control_characters_in_names_locations_and_prompts_are_located_errors() {
     assert_names(&stderr, "roster.yaml", 6, "managers[0].reports[0].name");
     assert!(!stderr.contains("managers[0].name"), "{stderr}");
 }
+
+#[test]
+fn tls_none_with_a_password_to_another_host_is_a_warning() {
+    let case = Case::new("roster.toml", GOOD);
+    let out = case.run_env(
+        &["check"],
+        &[
+            ("TOUCHBASE_MAIL__TRANSPORT", "smtp"),
+            (
+                "TOUCHBASE_MAIL__URL",
+                "smtp://bob:hunter2@mail.example.com:25?tls=none",
+            ),
+        ],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("credentials go in the clear (tls=none)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sends the password unencrypted to mail.example.com"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok: 1 warning\n"), "{stdout}");
+    assert!(!stdout.contains("hunter2"));
+}

@@ -8,7 +8,7 @@ use jiff::civil::Date;
 
 use super::CliError;
 use crate::core::check::{self, Warning};
-use crate::shell::config::Transport;
+use crate::shell::config::{Config, Transport};
 use crate::shell::load::Loaded;
 
 /// Prints the report of `touchbase check`.
@@ -32,13 +32,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
             "from the roster"
         }
     )?;
-    let transport = match &config.mail.transport {
-        Transport::Smtp(target) => {
-            format!("smtp to {}, {}", target.masked_url(), target.security())
-        }
-        Transport::Sendmail => "sendmail".to_string(),
-        Transport::File { dir } => format!("files in {}", dir.display()),
-    };
+    let transport = transport(config);
     writeln!(out, "mail:     from {}, {}", config.mail.from, transport)?;
     writeln!(
         out,
@@ -62,18 +56,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         }
     }
     let mut warnings = report.warnings.clone();
-    if let Transport::Smtp(target) = &config.mail.transport {
-        if target.clear_password_off_host() {
-            warnings.push(Warning {
-                origin: config.path.display().to_string(),
-                message: format!(
-                    "`mail.url` sends the password unencrypted to {} (tls=none); \
-                     keep tls=none for a relay on this machine",
-                    target.host
-                ),
-            });
-        }
-    }
+    warnings.extend(config_warnings(config));
     if !warnings.is_empty() {
         writeln!(out)?;
         for w in &warnings {
@@ -88,4 +71,32 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         if warnings.len() == 1 { "" } else { "s" }
     )?;
     Ok(())
+}
+
+/// How mail leaves, as the `mail:` line says it: the SMTP URL masked, with
+/// what TLS is used and what that means for the password.
+fn transport(config: &Config) -> String {
+    match &config.mail.transport {
+        Transport::Smtp(target) => {
+            format!("smtp to {}, {}", target.masked_url(), target.security())
+        }
+        Transport::Sendmail => "sendmail".to_string(),
+        Transport::File { dir } => format!("files in {}", dir.display()),
+    }
+}
+
+/// Warnings about the configuration: a password that would cross the
+/// network unencrypted.
+fn config_warnings(config: &Config) -> Vec<Warning> {
+    match &config.mail.transport {
+        Transport::Smtp(target) if target.clear_password_off_host() => vec![Warning {
+            origin: config.path.display().to_string(),
+            message: format!(
+                "`mail.url` sends the password unencrypted to {} (tls=none); \
+                 keep tls=none for a relay on this machine",
+                target.host
+            ),
+        }],
+        _ => Vec::new(),
+    }
 }
