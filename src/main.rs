@@ -11,6 +11,8 @@ use clap::Parser;
 use touchbase::shell::commands::{self, Cli, CliError};
 
 fn main() -> ExitCode {
+    // Before anything is created: the ledger holds every feed secret.
+    touchbase::shell::private::restrict_umask();
     let cli = Cli::parse();
 
     let env: BTreeMap<String, String> = std::env::vars_os()

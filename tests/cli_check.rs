@@ -431,6 +431,8 @@ fn environment_overrides_apply_and_are_checked() {
         stdout.contains("smtp to \"smtp://bob:MASKED@mail.example.com:587\""),
         "{stdout}"
     );
+    // Credentials on smtp:// mean STARTTLS required, and check says so.
+    assert!(stdout.contains("TLS is required"), "{stdout}");
     assert!(!stdout.contains("hunter2"));
 
     let out = case.run_env(&["check"], &[("TOUCHBASE_DISPATCH__HORIZON_WEEKS", "many")]);
@@ -756,6 +758,115 @@ fn an_smtp_url_that_run_would_refuse_fails_check_at_its_line() {
     assert!(stderr.contains("`mail.url`"), "{stderr}");
     assert!(stderr.contains("\"smtp://host?tls=maybe\""), "{stderr}");
     assert!(!dir.path().join("state").exists());
+}
+
+#[test]
+fn a_password_in_a_malformed_smtp_url_is_masked_in_the_error() {
+    let case = Case::new("roster.toml", GOOD);
+    for url in ["smtp:user:s3cr3t@host", "smtp://user:s3cr3t"] {
+        let out = case.run_env(
+            &["check"],
+            &[
+                ("TOUCHBASE_MAIL__TRANSPORT", "smtp"),
+                ("TOUCHBASE_MAIL__URL", url),
+            ],
+        );
+        assert!(!out.status.success(), "{url}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("environment variable TOUCHBASE_MAIL__URL"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("`mail.url`") && stderr.contains("MASKED"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("s3cr3t"), "{url}: {stderr}");
+    }
+}
+
+#[test]
+fn control_characters_in_names_locations_and_prompts_are_located_errors() {
+    // (edit to the good roster, the marker on the bad line, key, character)
+    let cases: &[((&str, &str), &str, &str, &str)] = &[
+        (
+            ("  name = \"Grace Hopper\"", "  name = \"Grace\\r\\nBcc: mallory@example.com\""),
+            "Bcc: mallory",
+            "managers[0].reports[0].name",
+            "U+000D",
+        ),
+        (
+            ("name = \"Ada Lovelace\"", "name = \"Ada\\u0000Lovelace\""),
+            "Ada\\u0000",
+            "managers[0].name",
+            "U+0000",
+        ),
+        (
+            ("[defaults]\n", "[defaults]\nlocation = \"Room 1\\nBcc: x\"\n"),
+            "location = ",
+            "defaults.location",
+            "U+000A",
+        ),
+        (
+            ("  time = \"09:30\"", "  time = \"09:30\"\n  location = \"Room\\u0085\""),
+            "location = ",
+            "managers[0].reports[0].location",
+            "U+0085",
+        ),
+        (
+            (
+                "[defaults]\n",
+                "[[prompts]]\nid = \"two\"\ntext = \"\"\"\nLine one\nline two?\"\"\"\n\n[defaults]\n",
+            ),
+            "text = ",
+            "prompts[0].text",
+            "U+000A",
+        ),
+    ];
+    for (edit, marker, key, character) in cases {
+        let roster = bad_roster(*edit);
+        let stderr = Case::new("roster.toml", &roster).fails();
+        assert_names(&stderr, "roster.toml", line_of(&roster, marker), key);
+        assert!(stderr.contains(character), "{key}: {stderr}");
+        assert!(stderr.contains("without control characters"), "{stderr}");
+        // Shown escaped: the error itself stays one line per error.
+        assert!(
+            !stderr.contains('\r') && stderr.lines().count() == 1,
+            "{stderr:?}"
+        );
+    }
+    // YAML too, and a tab is fine.
+    let yaml = "managers:\n  - email: ada@example.com\n    name: \"Ada\\tLovelace\"\n    reports:\n      - email: grace@example.com\n        name: \"Grace\\nHopper\"\n        start: \"2027-01-05\"\n";
+    let stderr = Case::new("roster.yaml", yaml).fails();
+    assert_names(&stderr, "roster.yaml", 6, "managers[0].reports[0].name");
+    assert!(!stderr.contains("managers[0].name"), "{stderr}");
+}
+
+#[test]
+fn tls_none_with_a_password_to_another_host_is_a_warning() {
+    let case = Case::new("roster.toml", GOOD);
+    let out = case.run_env(
+        &["check"],
+        &[
+            ("TOUCHBASE_MAIL__TRANSPORT", "smtp"),
+            (
+                "TOUCHBASE_MAIL__URL",
+                "smtp://bob:hunter2@mail.example.com:25?tls=none",
+            ),
+        ],
+    );
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("credentials go in the clear (tls=none)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("sends the password unencrypted to mail.example.com"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("ok: 1 warning\n"), "{stdout}");
+    assert!(!stdout.contains("hunter2"));
 }
 
 /// `mail.from` is the ORGANIZER of every invitation: a roster person as

@@ -418,6 +418,109 @@ fn sigkill_mid_batch_loses_nothing_and_duplicates_only_what_was_in_flight() {
     assert_eq!(left, 0);
 }
 
+/// Whether `wire` (what a client sent in the clear) gives away `password`:
+/// as it is, or base64-encoded the ways AUTH PLAIN and LOGIN send it.
+fn gives_away(wire: &str, user: &str, password: &str) -> bool {
+    use base64_like::encode;
+    let plain = encode(format!("\0{user}\0{password}").as_bytes());
+    let login = encode(password.as_bytes());
+    wire.contains(password) || wire.contains(&plain) || wire.contains(&login)
+}
+
+/// Standard base64, enough to recognise an AUTH exchange in a transcript.
+mod base64_like {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn credentials_never_cross_in_the_clear_to_a_server_without_starttls() {
+    assert_eq!(base64_like::encode(b"\0user\0s3cr3t"), "AHVzZXIAczNjcjN0");
+    // A server that offers AUTH but no STARTTLS, as a careless one would
+    // (or as one does whose STARTTLS offer an attacker stripped).
+    for query in ["", "?tls=opportunistic", "?tls=required"] {
+        let mail = tempfile::tempdir().expect("tempdir");
+        let server = Server::start(
+            mail.path(),
+            &Options {
+                auth: true,
+                ..Options::default()
+            },
+        );
+        let url = format!("smtp://user:s3cr3t@127.0.0.1:{}{query}", server.port);
+        let setup = Setup::new(&url, &roster(1, 20, ""));
+        let out = setup.once();
+        let wire = server.wire_log();
+        assert!(
+            wire.contains("EHLO"),
+            "{query}: the transcript is recorded: {wire}"
+        );
+        assert!(!wire.contains("AUTH"), "{query}: AUTH in the clear: {wire}");
+        assert!(!gives_away(&wire, "user", "s3cr3t"), "{query}: {wire}");
+        assert_eq!(server.auth_log(), "", "{query}");
+        assert_eq!(server.messages().len(), 0, "{query}");
+        assert!(out.contains("sent 0, deferred 1,"), "{query}: {out}");
+        let check = String::from_utf8(setup.run(&["check"]).stdout).expect("utf-8");
+        assert!(check.contains("TLS is required"), "{query}: {check}");
+        // The message waits, and `status` says why.
+        let status = String::from_utf8(setup.run(&["status"]).stdout).expect("utf-8");
+        assert!(
+            status.contains("does not offer STARTTLS"),
+            "{query}: {status}"
+        );
+        assert!(!status.contains("s3cr3t"), "{status}");
+    }
+}
+
+#[test]
+fn tls_none_is_the_explicit_way_to_authenticate_in_the_clear() {
+    let mail = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(
+        mail.path(),
+        &Options {
+            auth: true,
+            ..Options::default()
+        },
+    );
+    let url = format!("smtp://user:s3cr3t@127.0.0.1:{}?tls=none", server.port);
+    let setup = Setup::new(&url, &roster(1, 20, ""));
+    let check = String::from_utf8(setup.run(&["check"]).stdout).expect("utf-8");
+    assert!(
+        check.contains("credentials go in the clear (tls=none)"),
+        "{check}"
+    );
+    assert!(!check.contains("s3cr3t"), "{check}");
+    let out = setup.once();
+    assert!(out.contains("sent 1,"), "{out}");
+    // What the other test proves absent is recorded when it happens.
+    assert!(
+        server.auth_log().contains(" user s3cr3t"),
+        "{}",
+        server.auth_log()
+    );
+    assert!(gives_away(&server.wire_log(), "user", "s3cr3t"));
+    assert_eq!(server.messages().len(), 1);
+}
+
 /// Messages about one calendar object leave in the order they were made,
 /// one at a time: over 8 parallel connections to a slow server, every
 /// recipient still receives each UID's SEQUENCE in increasing order.

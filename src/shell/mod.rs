@@ -10,6 +10,8 @@
 //! - `ledger`: SQLite in `state_dir`: what was sent, the outbox, feed
 //!   secrets; it maps its rows to the core's typed model.
 //! - `mail`: MIME messages and the transports that deliver them.
+//! - [`private`]: folders 0700 and files 0600 for everything under
+//!   `state_dir` and in the outbox, whatever the umask.
 //! - `service`: one reconcile carried out (core diff, ledger, messages)
 //!   and the outbox drained; shared by the daemon and `run --once`.
 //! - `daemon`: `touchbase run`: the wake-up loop, HTTP, file watching,
@@ -23,4 +25,5 @@ pub(crate) mod daemon;
 pub(crate) mod ledger;
 pub(crate) mod load;
 pub(crate) mod mail;
+pub mod private;
 pub(crate) mod service;

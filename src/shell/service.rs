@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use jiff::Timestamp;
 
 use crate::core::events::Organizer;
-use crate::core::reconcile::{self, Outcome, Settings};
+use crate::core::reconcile::{self, Outcome, Outgoing, Sent, Settings};
 use crate::core::roster::Roster;
 use crate::core::series::History;
 use crate::shell::config::Config;
@@ -24,9 +24,6 @@ pub enum ServiceError {
     /// The ledger failed.
     #[error(transparent)]
     Ledger(#[from] LedgerError),
-    /// A message could not be built (an address lettre refuses).
-    #[error(transparent)]
-    Message(#[from] message::MessageError),
     /// The transport could not be set up.
     #[error("mail transport: {0}")]
     Transport(#[from] SendError),
@@ -64,34 +61,58 @@ fn settings(config: &Config) -> Settings<'_> {
     }
 }
 
+/// What one reconcile did.
+#[derive(Debug)]
+pub struct Reconciled {
+    /// The reconciler's outcome, as recorded.
+    pub outcome: Outcome,
+    /// How many messages were newly queued.
+    pub queued: usize,
+    /// Messages that could not be built: each is recorded as failed (so
+    /// `touchbase status` lists it) and never sent, while the others go.
+    pub unbuilt: Vec<Unbuilt>,
+}
+
+/// A message that could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unbuilt {
+    /// Where its pair is: the roster file, line and column of the report's
+    /// entry and its key, or the series UID once the pair left the
+    /// roster. Never an address or a name, so that it may go to logs and
+    /// `/healthz`.
+    pub position: String,
+    /// Why, as recorded in the ledger. It may quote roster values: for
+    /// `touchbase status`, not for logs.
+    pub reason: String,
+}
+
 /// Reconciles once: queues every message due and records the new state,
-/// atomically. Returns the outcome and how many messages were new.
+/// atomically. A message that cannot be built (a name lettre cannot put
+/// in a header) fails alone: it is recorded as failed and reported in
+/// [`Reconciled::unbuilt`], and every other message is queued.
 pub fn reconcile(
     config: &Config,
     roster: &Roster,
     ledger: &mut Ledger,
     now: Timestamp,
-) -> Result<(Outcome, usize), ServiceError> {
+) -> Result<Reconciled, ServiceError> {
     let sent = ledger.sent()?;
     let outcome = reconcile::reconcile(roster, &sent, settings(config), now);
+    let mut unbuilt = Vec::new();
     // Each MIME message is built as it is stored, so that a reconcile that
     // sends thousands never holds every body at once (memory a long-running
     // daemon would otherwise keep).
     let messages = outcome.messages.iter().map(|m| {
-        let body = message::build(&Invitation {
-            from_name: config.mail.from_name.clone(),
-            from_email: config.mail.from_email.clone(),
-            to_name: m.to.name.clone(),
-            to_email: m.to.email.clone(),
-            subject: m.body.subject.clone(),
-            text: m.body.text.clone(),
-            html: m.body.html.clone(),
-            method: m.method,
-            ics: m.ics.clone(),
-            message_id: m.message_id.clone(),
-            date: now.as_second(),
-        })?;
-        Ok::<_, ServiceError>(NewMessage {
+        let built = message::build(&invitation(config, m, now));
+        let failed = built.as_ref().err().map(|e| {
+            let reason = format!("the message could not be built: {e}");
+            unbuilt.push(Unbuilt {
+                position: position(roster, &sent, &outcome, &m.uid),
+                reason: reason.clone(),
+            });
+            reason
+        });
+        Ok::<_, std::convert::Infallible>(NewMessage {
             message_id: m.message_id.clone(),
             uid: m.uid.clone(),
             recurrence_id: m.recurrence_id.clone(),
@@ -100,16 +121,69 @@ pub fn reconcile(
             recipient: m.to.email.clone(),
             subject: m.body.subject.clone(),
             content_hash: m.content_hash.clone(),
-            body,
+            body: built.unwrap_or_default(),
+            failed,
         })
     });
-    let queued = ledger.apply_stream(
+    let queued = match ledger.apply_stream(
         &outcome.series,
         &outcome.occurrences,
         messages,
         now.as_second(),
-    )??;
-    Ok((outcome, queued))
+    )? {
+        Ok(n) => n,
+        Err(never) => match never {},
+    };
+    Ok(Reconciled {
+        outcome,
+        queued,
+        unbuilt,
+    })
+}
+
+/// What `m` says, as the mail builder takes it.
+fn invitation(config: &Config, m: &Outgoing, now: Timestamp) -> Invitation {
+    Invitation {
+        from_name: config.mail.from_name.clone(),
+        from_email: config.mail.from_email.clone(),
+        to_name: m.to.name.clone(),
+        to_email: m.to.email.clone(),
+        subject: m.body.subject.clone(),
+        text: m.body.text.clone(),
+        html: m.body.html.clone(),
+        method: m.method,
+        ics: m.ics.clone(),
+        message_id: m.message_id.clone(),
+        date: now.as_second(),
+    }
+}
+
+/// Where the pair of series `uid` is written in the roster (file, line,
+/// column and key), found through the series' pair when `uid` is a later
+/// series of it; the UID itself when the pair is no longer in the roster.
+fn position(roster: &Roster, sent: &Sent, outcome: &Outcome, uid: &str) -> String {
+    let pair_uid = outcome
+        .series
+        .iter()
+        .chain(&sent.series)
+        .find(|s| s.uid == uid)
+        .map_or(uid, |s| s.pair_uid.as_str());
+    let found = roster
+        .pairs
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.uid == uid || p.uid == pair_uid);
+    match found {
+        Some((i, p)) => {
+            // Every report of a valid roster has its pair, in file order.
+            let j = roster.pairs[..i]
+                .iter()
+                .filter(|q| q.manager_index == p.manager_index)
+                .count();
+            format!("{} (managers[{}].reports[{j}])", p.origin, p.manager_index)
+        }
+        None => format!("series {uid}"),
+    }
 }
 
 /// The pairs' earlier series, from the ledger when there is one (a series
@@ -139,3 +213,6 @@ pub fn drain(
         stop,
     )?)
 }
+
+#[cfg(test)]
+mod tests;

@@ -109,7 +109,8 @@ time = "02:30"                     # fold on 04-04, gap on 10-03
   time = "10:00"
 "#;
 
-/// Names, location and prompts that need escaping and folding.
+/// Names, location and prompts that need escaping and folding (and a tab,
+/// the one control character a roster may hold).
 pub const ESCAPES: &str = r#"
 [defaults]
 cadence = "weekly"
@@ -124,7 +125,7 @@ text = "What's next; and then, what? A\\B path"
 
 [[prompts]]
 id = "lines"
-text = "Two lines:\nfirst, then second"
+text = "Two parts:\tfirst, then second"
 
 [[prompts]]
 id = "world"

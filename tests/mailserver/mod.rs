@@ -54,6 +54,9 @@ pub struct Options {
     pub tempfail: Vec<String>,
     /// Seconds to wait before accepting each message.
     pub delay: f64,
+    /// Offer AUTH without STARTTLS, accept any account, and record it
+    /// ([`Server::auth_log`]).
+    pub auth: bool,
 }
 
 /// A running server; stopped when dropped.
@@ -78,6 +81,7 @@ impl Server {
             .args(["--reject", &opts.reject.join(",")])
             .args(["--tempfail", &opts.tempfail.join(",")])
             .args(["--delay", &opts.delay.to_string()])
+            .args(opts.auth.then_some("--auth"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -109,6 +113,18 @@ impl Server {
     /// Messages received so far, in order.
     pub fn messages(&self) -> Vec<String> {
         received(&self.dir)
+    }
+
+    /// The accounts clients authenticated with, one "<mechanism> <user>
+    /// <password>" line each (empty when none did).
+    pub fn auth_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("auth.log")).unwrap_or_default()
+    }
+
+    /// Every byte clients sent in the clear (before any TLS).
+    pub fn wire_log(&self) -> String {
+        let bytes = std::fs::read(self.dir.join("wire.log")).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// Waits until at least `n` messages arrived (or `timeout` passes).

@@ -66,6 +66,24 @@ impl Checker<'_> {
         ok
     }
 
+    /// Text that ends up in mail headers, calendars and web pages (names,
+    /// locations, prompts) holds no control character: a line break in a
+    /// name would break the `To` header, a NUL the message. A tab is fine.
+    fn one_line(&mut self, t: &Loc<String>, key: &str, what: &str) -> bool {
+        let Some(c) = t.value.chars().find(|&c| c.is_control() && c != '\t') else {
+            return true;
+        };
+        let found = format!(
+            "{}, which holds the control character U+{:04X}",
+            quoted(&t.value),
+            u32::from(c)
+        );
+        let expected =
+            format!("{what} without control characters (CR, LF, NUL and the like; a tab is fine)");
+        self.error(t.pos, key, found, &expected);
+        false
+    }
+
     fn date(&mut self, d: &Loc<Text>, key: &str) -> Option<Date> {
         let parsed = parse_date(&d.value.0);
         if parsed.is_none() {
@@ -88,6 +106,9 @@ impl Checker<'_> {
         let lower = m.email.value.trim().to_ascii_lowercase();
         if self.email(&m.email, &email_key) {
             self.manager_once(m, &email_key, &lower, seen);
+        }
+        if let Some(name) = &m.name {
+            self.one_line(name, &key(&prefix, "name"), "a name");
         }
         let person = Arc::new(Person {
             email: m.email.value.trim().to_string(),
@@ -132,6 +153,9 @@ impl Checker<'_> {
         let lower = r.email.value.trim().to_ascii_lowercase();
         if self.email(&r.email, &email_key) {
             self.report_once(r, &email_key, &lower, manager, seen);
+        }
+        if let Some(name) = &r.name {
+            self.one_line(name, &key(&prefix, "name"), "a name");
         }
         let start = self.start(r, &prefix);
         let paused_until = match &r.paused_until {

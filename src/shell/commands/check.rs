@@ -7,8 +7,8 @@ use std::io::Write;
 use jiff::civil::Date;
 
 use super::CliError;
-use crate::core::check;
-use crate::shell::config::{Transport, Updates};
+use crate::core::check::{self, Warning};
+use crate::shell::config::{Config, Transport, Updates};
 use crate::shell::load::Loaded;
 
 /// Prints the report of `touchbase check`.
@@ -32,11 +32,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
             "from the roster"
         }
     )?;
-    let transport = match &config.mail.transport {
-        Transport::Smtp(target) => format!("smtp to {}", target.masked_url()),
-        Transport::Sendmail => "sendmail".to_string(),
-        Transport::File { dir } => format!("files in {}", dir.display()),
-    };
+    let transport = transport(config);
     writeln!(out, "mail:     from {}, {}", config.mail.from, transport)?;
     let updates = match config.mail.updates {
         Updates::Occurrence => "occurrence (each meeting's prompts as an update of that meeting)",
@@ -64,9 +60,11 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
             )?;
         }
     }
-    if !report.warnings.is_empty() {
+    let mut warnings = report.warnings.clone();
+    warnings.extend(config_warnings(config));
+    if !warnings.is_empty() {
         writeln!(out)?;
-        for w in &report.warnings {
+        for w in &warnings {
             writeln!(out, "warning: {w}")?;
         }
     }
@@ -74,8 +72,36 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
     writeln!(
         out,
         "ok: {} warning{}",
-        report.warnings.len(),
-        if report.warnings.len() == 1 { "" } else { "s" }
+        warnings.len(),
+        if warnings.len() == 1 { "" } else { "s" }
     )?;
     Ok(())
+}
+
+/// How mail leaves, as the `mail:` line says it: the SMTP URL masked, with
+/// what TLS is used and what that means for the password.
+fn transport(config: &Config) -> String {
+    match &config.mail.transport {
+        Transport::Smtp(target) => {
+            format!("smtp to {}, {}", target.masked_url(), target.security())
+        }
+        Transport::Sendmail => "sendmail".to_string(),
+        Transport::File { dir } => format!("files in {}", dir.display()),
+    }
+}
+
+/// Warnings about the configuration: a password that would cross the
+/// network unencrypted.
+fn config_warnings(config: &Config) -> Vec<Warning> {
+    match &config.mail.transport {
+        Transport::Smtp(target) if target.clear_password_off_host() => vec![Warning {
+            origin: config.path.display().to_string(),
+            message: format!(
+                "`mail.url` sends the password unencrypted to {} (tls=none); \
+                 keep tls=none for a relay on this machine",
+                target.host
+            ),
+        }],
+        _ => Vec::new(),
+    }
 }

@@ -9,9 +9,10 @@ use jiff::Timestamp;
 
 use super::CliError;
 use crate::shell::clock;
-use crate::shell::ledger::Ledger;
+use crate::shell::ledger::{self, Ledger};
 use crate::shell::load::Loaded;
 use crate::shell::mail::transport::Sender;
+use crate::shell::private;
 use crate::shell::service::{self, ServiceError};
 
 /// `touchbase run`: the daemon, until SIGTERM or SIGINT.
@@ -19,6 +20,7 @@ pub fn daemon(
     loaded: Loaded,
     env: &std::collections::BTreeMap<String, String>,
 ) -> Result<(), CliError> {
+    private::warn_if_exposed(&loaded.config.state_dir, ledger::FILE);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -31,9 +33,21 @@ pub fn daemon(
 /// `touchbase run --once`: reconcile, send what is due, exit.
 pub fn once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
     let config = &loaded.config;
+    private::warn_if_exposed(&config.state_dir, ledger::FILE);
     let mut ledger = Ledger::open(&config.state_dir).map_err(ServiceError::from)?;
     let t = clock::instant();
-    let (_, queued) = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    let reconciled = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    ledger
+        .forget_feed_secrets(|person| loaded.roster.knows(person))
+        .map_err(ServiceError::from)?;
+    let queued = reconciled.queued;
+    for u in &reconciled.unbuilt {
+        tracing::warn!(
+            "a message for the pair at {} could not be built and is recorded as failed; \
+             `touchbase check` and `touchbase status` say why",
+            u.position
+        );
+    }
     let reconciled = clock::since(t);
     let sender = Sender::new(&config.mail.transport).map_err(ServiceError::from)?;
     let stop = AtomicBool::new(false);

@@ -206,9 +206,13 @@ pub(super) fn log_level(
     Err(e.into())
 }
 
-/// `Name <address>` or `address` -> (name, address).
+/// `Name <address>` or `address` -> (name, address). A control character
+/// (a line break that would end the `From` header) is no mailbox.
 pub fn parse_mailbox(s: &str) -> Option<(Option<String>, String)> {
     let s = s.trim();
+    if s.chars().any(|c| c.is_control() && c != '\t') {
+        return None;
+    }
     let (name, addr) = match (s.rfind('<'), s.ends_with('>')) {
         (Some(i), true) => {
             let name = s[..i].trim().trim_matches('"').trim();

@@ -7,6 +7,12 @@
 //! (STARTTLS), `?tls=none` (plain, said out loud), `smtps://host:port` (TLS
 //! from the first byte, port 465 by default), each with an optional
 //! `user:password@` (percent-encoded) for AUTH PLAIN/LOGIN.
+//!
+//! Credentials go only over TLS: with a `user:password@`, `smtp://` and
+//! `?tls=opportunistic` mean STARTTLS required, so a server that does not
+//! offer it (or an attacker who strips the offer) gets no password.
+//! `?tls=none` is the one way to send them in the clear, for a relay on
+//! the same machine.
 
 use std::fmt;
 
@@ -20,7 +26,8 @@ use crate::core::source::quoted;
 pub enum Tls {
     /// None at all.
     None,
-    /// STARTTLS when offered.
+    /// STARTTLS when offered (only without credentials: with them,
+    /// `tls=opportunistic` reads as [`Tls::Required`]).
     Opportunistic,
     /// STARTTLS or fail.
     Required,
@@ -108,9 +115,9 @@ impl SmtpTarget {
         let scheme = trimmed
             .split_once("://")
             .map(|(scheme, _)| scheme.to_ascii_lowercase());
-        let (default_port, mut tls) = match scheme.as_deref() {
-            Some("smtp") => (587, Tls::None),
-            Some("smtps") => (465, Tls::Implicit),
+        let (default_port, implicit) = match scheme.as_deref() {
+            Some("smtp") => (587, false),
+            Some("smtps") => (465, true),
             _ => return Err(UrlError::Scheme),
         };
         let url = url::Url::parse(trimmed).map_err(|e| match e {
@@ -118,18 +125,15 @@ impl SmtpTarget {
             url::ParseError::InvalidPort => UrlError::Port,
             e => UrlError::Syntax(e),
         })?;
+        let mut named = None;
         for (k, v) in url.query_pairs() {
             if k == "tls" {
-                let named = match v.as_ref() {
+                named = Some(match v.as_ref() {
                     "required" => Tls::Required,
                     "opportunistic" => Tls::Opportunistic,
                     "none" => Tls::None,
                     other => return Err(UrlError::Tls(other.to_string())),
-                };
-                // smtps:// is TLS from the first byte whatever `tls` says.
-                if tls != Tls::Implicit {
-                    tls = named;
-                }
+                });
             }
         }
         let host = url
@@ -148,6 +152,14 @@ impl SmtpTarget {
             user: decode(url.username()),
             password: decode(url.password().unwrap_or("")),
         });
+        let tls = match (implicit, named, credentials.is_some()) {
+            // smtps:// is TLS from the first byte whatever `tls` says.
+            (true, _, _) => Tls::Implicit,
+            // A password never goes out unencrypted unless the URL says so.
+            (false, None | Some(Tls::Opportunistic), true) => Tls::Required,
+            (false, Some(tls), _) => tls,
+            (false, None, false) => Tls::None,
+        };
         Ok(SmtpTarget {
             host,
             port,
@@ -161,18 +173,83 @@ impl SmtpTarget {
     pub fn masked_url(&self) -> String {
         masked_url(&self.url.0)
     }
+
+    /// How the connection is secured, and what that means for the
+    /// password, as `touchbase check` says it.
+    pub fn security(&self) -> &'static str {
+        match (self.tls, self.credentials.is_some()) {
+            (Tls::Implicit, _) => "TLS from the first byte",
+            (Tls::Required, true) => "TLS is required (STARTTLS): credentials go only over TLS",
+            (Tls::Required, false) => "TLS is required (STARTTLS)",
+            (Tls::Opportunistic, _) => "STARTTLS when the server offers it",
+            (Tls::None, true) => "no TLS: credentials go in the clear (tls=none)",
+            (Tls::None, false) => "no TLS",
+        }
+    }
+
+    /// Whether the password would cross the network unencrypted to a host
+    /// other than this machine: worth a warning from `touchbase check`.
+    pub fn clear_password_off_host(&self) -> bool {
+        let local = self.host.eq_ignore_ascii_case("localhost")
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        self.tls == Tls::None && self.credentials.is_some() && !local
+    }
 }
 
 /// The URL with any password replaced, quoted, for messages.
+///
+/// Whatever precedes the last `@` may hold a password, also in a string
+/// that is not a well-formed URL (`smtp:user:s3cr3t@host`, a missing
+/// `//`): only a scheme and a user name are kept, the rest becomes
+/// `MASKED`. Without an `@`, a "port" that is not a number may be a
+/// password whose host was left out (`smtp://user:s3cr3t`): masked too.
 pub fn masked_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => match rest.rsplit_once('@') {
-            Some((userinfo, host)) => {
-                let user = userinfo.split(':').next().unwrap_or("");
-                quoted(&format!("{scheme}://{user}:MASKED@{host}"))
-            }
-            None => quoted(url),
+    let Some((userinfo, host)) = url.rsplit_once('@') else {
+        return quoted(&mask_port(url));
+    };
+    match split_scheme(userinfo) {
+        Some((scheme, userinfo)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            quoted(&format!("{scheme}://{user}:MASKED@{host}"))
+        }
+        None => match userinfo.split_once(':') {
+            // `smtp:user:pw@host`: keep what looks like the scheme.
+            Some((scheme, _)) if is_scheme(scheme) => quoted(&format!("{scheme}:MASKED@{host}")),
+            _ => quoted(&format!("MASKED@{host}")),
         },
-        None => quoted(url),
+    }
+}
+
+/// `scheme://rest` -> (scheme, rest), for a scheme made of the characters
+/// RFC 3986 allows there.
+fn split_scheme(s: &str) -> Option<(&str, &str)> {
+    s.split_once("://").filter(|(scheme, _)| is_scheme(scheme))
+}
+
+fn is_scheme(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+}
+
+/// `url` (which has no `@`) with a port that is not a number masked.
+fn mask_port(url: &str) -> std::borrow::Cow<'_, str> {
+    let Some((scheme, rest)) = split_scheme(url) else {
+        return url.into();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    match authority.rsplit_once(':') {
+        Some((host, port))
+            if !port.is_empty()
+                && !port.contains(']')
+                && !port.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            format!("{scheme}://{host}:MASKED{tail}").into()
+        }
+        _ => url.into(),
     }
 }

@@ -133,6 +133,13 @@ fn bad_values_are_located() {
             "smtp:// or smtps://",
         ),
         (
+            "[mail]\nfrom = \"Evil\\r\\nBcc: x@example.com <a@example.com>\"\n".into(),
+            "\"Evil",
+            "mail.from",
+            "\"Evil\\r\\nBcc: x@example.com <a@example.com>\"",
+            "a sender such as",
+        ),
+        (
             "[dispatch]\nevery = \"every ten minutes\"\n".into(),
             "\"every ten",
             "dispatch.every",
@@ -352,7 +359,23 @@ fn smtp_urls_resolve_to_targets() {
             Tls::Required,
             creds("a@b.example", "p:s/%"),
         ),
-        ("smtp://bob@h", "h", 587, Tls::None, creds("bob", "")),
+        // Credentials go only over TLS: STARTTLS required unless the URL
+        // says tls=none.
+        ("smtp://bob@h", "h", 587, Tls::Required, creds("bob", "")),
+        (
+            "smtp://bob:pw@h:25?tls=opportunistic",
+            "h",
+            25,
+            Tls::Required,
+            creds("bob", "pw"),
+        ),
+        (
+            "smtp://bob:pw@127.0.0.1:25?tls=none",
+            "127.0.0.1",
+            25,
+            Tls::None,
+            creds("bob", "pw"),
+        ),
     ];
     for (url, host, port, tls, credentials) in cases {
         let t = SmtpTarget::parse(url).expect(url);
@@ -379,4 +402,47 @@ fn secrets_never_print() {
     assert_eq!(t.masked_url(), "\"smtps://bob:MASKED@mail.example.com\"");
     let c = parse(&source(&smtp("smtp://bob:hunter2@h")), &no_env()).expect("config");
     assert!(!format!("{c:?}").contains("hunter2"));
+}
+
+#[test]
+fn credentials_require_tls_and_check_says_so() {
+    let t = SmtpTarget::parse("smtp://bob:hunter2@mail.example.com:587").expect("url");
+    assert_eq!(t.tls, Tls::Required);
+    assert!(t.security().contains("TLS is required"), "{}", t.security());
+    assert!(!t.clear_password_off_host());
+    let t = SmtpTarget::parse("smtp://bob:hunter2@mail.example.com?tls=none").expect("url");
+    assert!(t.security().contains("in the clear"), "{}", t.security());
+    assert!(t.clear_password_off_host());
+    let t = SmtpTarget::parse("smtp://bob:hunter2@localhost?tls=none").expect("url");
+    assert!(!t.clear_password_off_host());
+    let t = SmtpTarget::parse("smtp://127.0.0.1:25").expect("url");
+    assert_eq!((t.tls, t.security()), (Tls::None, "no TLS"));
+}
+
+#[test]
+fn urls_that_do_not_parse_are_masked_too() {
+    // (as written, as echoed)
+    let cases = [
+        ("smtp:user:s3cr3t@host", "\"smtp:MASKED@host\""),
+        ("smtp:/user:s3cr3t@host", "\"smtp:MASKED@host\""),
+        ("user:s3cr3t@host", "\"user:MASKED@host\""),
+        ("s3cr3t@host", "\"MASKED@host\""),
+        ("smtp//user:s3cr3t@host", "\"MASKED@host\""),
+        ("smtp://user:s3cr3t", "\"smtp://user:MASKED\""),
+        ("smtp://user:s3cr3t/x", "\"smtp://user:MASKED/x\""),
+        ("smtp://h:99999", "\"smtp://h:99999\""),
+        ("smtp://[::1]:25", "\"smtp://[::1]:25\""),
+        ("smtp://[fe80::1]", "\"smtp://[fe80::1]\""),
+        ("smtp://bob:s3cr3t@h", "\"smtp://bob:MASKED@h\""),
+    ];
+    for (url, shown) in cases {
+        assert_eq!(smtp::masked_url(url), shown, "{url}");
+    }
+    // Through the whole configuration, from the environment.
+    for url in ["smtp:user:s3cr3t@host", "smtp://user:s3cr3t"] {
+        let env = BTreeMap::from([("TOUCHBASE_MAIL__URL".to_string(), url.to_string())]);
+        let e = parse(&source(""), &env).expect_err(url);
+        assert!(!e.to_string().contains("s3cr3t"), "{e}");
+        assert!(e.to_string().contains("MASKED"), "{e}");
+    }
 }

@@ -233,7 +233,13 @@ fn reconcile_and_send(
     let current = shared.current();
     let config = &shared.config;
     let now = crate::shell::clock::now();
-    let (outcome, queued) = service::reconcile(config, &current.roster, ledger, now)?;
+    let service::Reconciled {
+        outcome,
+        queued,
+        unbuilt,
+    } = service::reconcile(config, &current.roster, ledger, now)?;
+    // Whoever left (an opt-out too) loses their feed secret for good.
+    ledger.forget_feed_secrets(|person| current.roster.knows(person))?;
     if !outcome.series.is_empty() {
         // A split series changes the history feeds and previews are built on.
         let history = crate::core::reconcile::history(&ledger.sent()?);
@@ -272,6 +278,17 @@ fn reconcile_and_send(
         tracing::warn!(
             "{} messages were refused for good; `touchbase status` lists them",
             d.failed
+        );
+    }
+    if !unbuilt.is_empty() {
+        // The others went out; this shows in /healthz as degraded. Only
+        // positions: a reason may quote a name.
+        let at: Vec<&str> = unbuilt.iter().map(|u| u.position.as_str()).collect();
+        anyhow::bail!(
+            "{} message(s) could not be built and are recorded as failed, for the pairs at {}; \
+             `touchbase check` and `touchbase status` say why",
+            unbuilt.len(),
+            at.join(", ")
         );
     }
     Ok(())

@@ -31,7 +31,7 @@ pub use outbox::{NewMessage, Queued};
 /// caller retries later or stops; none is caused by roster input.
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
-    /// The state folder could not be created.
+    /// The state folder or the ledger file could not be created.
     #[error("cannot create state folder {path}: {source}")]
     StateDir {
         /// The folder.
@@ -157,11 +157,16 @@ impl Ledger {
     /// Opens (creating if needed) the ledger in `state_dir`, migrating it
     /// to the current schema.
     pub fn open(state_dir: &Path) -> Result<Ledger, LedgerError> {
-        std::fs::create_dir_all(state_dir).map_err(|source| LedgerError::StateDir {
-            path: state_dir.to_path_buf(),
-            source,
-        })?;
-        Ledger::open_file(&state_dir.join(FILE))
+        let path = state_dir.join(FILE);
+        // Private, and the file made before SQLite opens it: SQLite gives
+        // `-wal` and `-shm` the database file's mode.
+        crate::shell::private::create_dir_all(state_dir)
+            .and_then(|()| crate::shell::private::create_new_empty(&path))
+            .map_err(|source| LedgerError::StateDir {
+                path: state_dir.to_path_buf(),
+                source,
+            })?;
+        Ledger::open_file(&path)
     }
 
     /// Opens the ledger only if it exists (for read-only commands that
@@ -324,6 +329,42 @@ impl Ledger {
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
+    }
+
+    /// Forgets the feed secret of everyone `keep` says no (lowercased
+    /// address in, true to keep): someone who is no longer a manager or an
+    /// active report loses their secret, so that if they come back (an
+    /// opted-out report who opts back in) `feed-url` makes a new one and
+    /// the old URL never works again. Returns how many were forgotten.
+    pub fn forget_feed_secrets(
+        &mut self,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<usize, LedgerError> {
+        let gone: Vec<String> = self
+            .feed_secrets()?
+            .into_iter()
+            .filter(|(person, _)| !keep(person))
+            .map(|(person, _)| person)
+            .collect();
+        if gone.is_empty() {
+            return Ok(0);
+        }
+        let path = self.path.clone();
+        let err = |source| LedgerError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached("DELETE FROM feed_secrets WHERE person = ?1")
+                .map_err(err)?;
+            for person in &gone {
+                stmt.execute([person]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(gone.len())
     }
 
     /// SQLite's `data_version`: changes when another connection commits, so

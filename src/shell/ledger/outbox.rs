@@ -30,6 +30,10 @@ pub struct NewMessage {
     pub content_hash: String,
     /// The complete RFC 5322 message.
     pub body: Vec<u8>,
+    /// Why the message could not be built, if it could not: it is then
+    /// recorded as failed with this reason (so `status` lists it), with an
+    /// empty body, and never sent.
+    pub failed: Option<String>,
 }
 
 /// A queued message, due or not.
@@ -84,13 +88,17 @@ pub(super) fn enqueue<E>(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?10)
          ON CONFLICT (message_id) DO NOTHING",
     )?;
+    let mut fail = tx.prepare_cached(
+        "UPDATE messages SET state = 'failed', last_error = ?2, sent_at = ?3
+         WHERE message_id = ?1 AND state = 'queued'",
+    )?;
     let mut n = 0;
     for m in messages {
         let m = match m {
             Ok(m) => m,
             Err(e) => return Ok(Err(e)),
         };
-        n += stmt.execute(params![
+        let inserted = stmt.execute(params![
             m.message_id,
             m.uid,
             m.recurrence_id,
@@ -102,6 +110,13 @@ pub(super) fn enqueue<E>(
             m.body,
             now
         ])?;
+        match &m.failed {
+            Some(why) if inserted > 0 => {
+                fail.execute(params![m.message_id, why, now])?;
+            }
+            Some(_) => {}
+            None => n += inserted,
+        }
     }
     Ok(Ok(n))
 }

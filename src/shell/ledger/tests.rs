@@ -14,6 +14,7 @@ fn msg(id: &str) -> NewMessage {
         subject: "1:1".into(),
         content_hash: "h".into(),
         body: b"body".to_vec(),
+        failed: None,
     }
 }
 
@@ -125,12 +126,54 @@ fn retry_backs_off_and_failure_is_final() {
 }
 
 #[test]
+fn a_message_that_could_not_be_built_is_recorded_failed_and_never_due() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    let mut bad = msg("m2");
+    bad.body = Vec::new();
+    bad.failed = Some("the display name holds a control character".into());
+    let queued = l
+        .apply(&[], &[], &[msg("m1"), bad.clone()], 1000)
+        .expect("apply");
+    assert_eq!(queued, 1);
+    let due = l.due(2000, 10).expect("due");
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].message_id, "m1");
+    let s = l.status(5).expect("status");
+    assert_eq!(s.queued, 1);
+    assert_eq!(s.failures.len(), 1);
+    assert_eq!(s.failures[0].0, 1000);
+    assert!(s.failures[0].3.contains("control character"));
+    // The same message again changes nothing.
+    assert_eq!(l.apply(&[], &[], &[bad], 1001).expect("apply"), 0);
+    assert_eq!(l.status(5).expect("status").failures.len(), 1);
+}
+
+#[test]
 fn backoff_starts_within_30s_and_caps_at_an_hour() {
     assert_eq!(backoff(1), 30);
     assert_eq!(backoff(2), 60);
     assert_eq!(backoff(3), 120);
     assert_eq!(backoff(8), 3600);
     assert_eq!(backoff(1000), 3600);
+}
+
+#[test]
+fn feed_secrets_of_people_who_left_are_forgotten() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    l.set_feed_secret("ada@example.com", "s1", 1).expect("set");
+    l.set_feed_secret("grace@example.com", "s2", 1)
+        .expect("set");
+    assert_eq!(l.forget_feed_secrets(|_| true).expect("keep all"), 0);
+    let n = l
+        .forget_feed_secrets(|p| p == "ada@example.com")
+        .expect("forget");
+    assert_eq!(n, 1);
+    assert_eq!(
+        l.feed_secrets().expect("all"),
+        vec![("ada@example.com".to_string(), "s1".to_string())]
+    );
 }
 
 #[test]

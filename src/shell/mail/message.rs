@@ -50,6 +50,10 @@ pub enum MessageError {
     /// An address lettre cannot put in a header.
     #[error("invalid address {0:?}: {1}")]
     Address(String, lettre::address::AddressError),
+    /// A display name with a control character: lettre cannot write it
+    /// (a line break would end the header), and panics trying.
+    #[error("the display name {0:?} holds a control character")]
+    Name(String),
     /// lettre refused the message.
     #[error("cannot build message: {0}")]
     Build(#[from] lettre::error::Error),
@@ -76,6 +80,12 @@ impl Header for RawContentType {
 }
 
 fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, MessageError> {
+    // Checked here, not left to lettre: its `Display` of such a mailbox
+    // fails, and `to_string` turns that into a panic.
+    // A tab is fine: lettre encodes it.
+    if let Some(n) = name.filter(|n| n.chars().any(|c| c.is_control() && c != '\t')) {
+        return Err(MessageError::Name(n.to_string()));
+    }
     let address = email
         .parse()
         .map_err(|e| MessageError::Address(email.to_string(), e))?;
@@ -174,6 +184,27 @@ mod tests {
             "CRLF only"
         );
         assert!(text.contains("Content-Type: application/ics; name=\"invite.ics\"\r\nContent-Disposition: attachment; filename=\"invite.ics\"\r\nContent-Transfer-Encoding: base64"), "{text}");
+    }
+
+    #[test]
+    fn a_name_with_a_control_character_is_an_error_not_a_panic() {
+        for name in [
+            "Evil\r\nBcc: mallory@example.com",
+            "Nul\0",
+            "Next\u{85}line",
+        ] {
+            let mut i = inv();
+            i.to_name = name.into();
+            let built = std::panic::catch_unwind(|| build(&i)).expect("no panic");
+            assert!(matches!(built, Err(MessageError::Name(_))), "{name:?}");
+            let mut i = inv();
+            i.from_name = Some(name.into());
+            let built = std::panic::catch_unwind(|| build(&i)).expect("no panic");
+            assert!(matches!(built, Err(MessageError::Name(_))), "{name:?}");
+        }
+        let mut i = inv();
+        i.to_name = "Tab\there".into();
+        assert!(build(&i).is_ok());
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //!
 //! Where to connect comes from the configuration as an [`SmtpTarget`]:
 //! `mail.url` is read there, once, so `touchbase check` judges the same
-//! target that is dialled here.
+//! target that is dialled here. A password goes out only over TLS, unless
+//! the URL says `tls=none`: a server that offers no STARTTLS gets no AUTH
+//! and no message, and the message waits in the outbox with the reason.
 
 use std::time::Duration;
 
@@ -61,24 +63,47 @@ async fn connect(target: &SmtpTarget) -> Result<AsyncSmtpConnection, Fail> {
         tcp.set_nodelay(true)
             .map_err(|e| Fail::Io(format!("TCP_NODELAY: {e}")))?;
         let mut conn = AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &hello).await?;
-        match target.tls {
-            Tls::Required => {
-                conn.starttls(TlsParameters::new(target.host.clone())?, &hello)
-                    .await?
+        let starttls = match target.tls {
+            Tls::Required if !conn.can_starttls() => {
+                conn.abort().await;
+                return Err(Fail::Io(no_starttls(target)));
             }
-            Tls::Opportunistic if conn.can_starttls() => {
-                conn.starttls(TlsParameters::new(target.host.clone())?, &hello)
-                    .await?;
-            }
-            _ => {}
+            Tls::Required => true,
+            Tls::Opportunistic => conn.can_starttls(),
+            Tls::None | Tls::Implicit => false,
+        };
+        if starttls {
+            conn.starttls(TlsParameters::new(target.host.clone())?, &hello)
+                .await?;
         }
         conn
     };
     if let Some(c) = &target.credentials {
+        // The parser turns every URL with credentials into TLS required
+        // unless it says `tls=none`; this is the last line of defence.
+        if !conn.is_encrypted() && target.tls != Tls::None {
+            conn.abort().await;
+            return Err(Fail::Io(no_starttls(target)));
+        }
         let c = Credentials::new(c.user.clone(), c.password.clone());
         conn.auth(&[Mechanism::Plain, Mechanism::Login], &c).await?;
     }
     Ok(conn)
+}
+
+/// Why nothing was sent to a server that does not offer STARTTLS.
+fn no_starttls(target: &SmtpTarget) -> String {
+    format!(
+        "{}:{} does not offer STARTTLS, which mail.url requires{}; nothing was sent \
+         (use smtps://, a server that offers STARTTLS, or ?tls=none for a relay on this machine)",
+        target.host,
+        target.port,
+        if target.credentials.is_some() {
+            " (credentials go only over TLS)"
+        } else {
+            ""
+        }
+    )
 }
 
 /// A failed connect or send.

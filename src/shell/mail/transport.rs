@@ -4,7 +4,8 @@
 //!
 //! The file transport is written here rather than taken from lettre
 //! because lettre names its files with random UUIDs; touchbase names them
-//! after the Message-ID, so a message delivered twice is one file.
+//! after the Message-ID, so a message delivered twice is one file, and
+//! creates them 0600 in a 0700 folder (see [`crate::shell::private`]).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -139,7 +140,7 @@ fn write_file(dir: &std::path::Path, message_id: &str, body: &[u8]) -> Result<()
         transient: true,
         message: format!("{}: {e}", dir.display()),
     };
-    std::fs::create_dir_all(dir).map_err(io)?;
+    crate::shell::private::create_dir_all(dir).map_err(io)?;
     let name: String = message_id
         .chars()
         .map(|c| {
@@ -152,7 +153,7 @@ fn write_file(dir: &std::path::Path, message_id: &str, body: &[u8]) -> Result<()
         .collect();
     // Write then rename: a reader never sees half a message.
     let tmp = dir.join(format!(".{name}.tmp"));
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
+    let mut f = crate::shell::private::create_file(&tmp).map_err(io)?;
     f.write_all(body).and_then(|()| f.sync_all()).map_err(io)?;
     std::fs::rename(&tmp, dir.join(format!("{name}.eml"))).map_err(io)
 }

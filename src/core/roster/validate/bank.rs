@@ -1,5 +1,6 @@
 //! The prompt bank of a roster: ids unique and non-empty, every prompt
-//! a question, tags non-empty; the built-in bank when there is none.
+//! a question on one line, tags non-empty; the built-in bank when there
+//! is none.
 
 use std::collections::HashMap;
 
@@ -70,6 +71,8 @@ impl Checker<'_> {
                 quoted(&p.text.value),
                 "the prompt's question",
             );
+        } else {
+            self.one_line(&p.text, &key(&prefix, "text"), "a prompt");
         }
         let mut tags = Vec::new();
         for (j, t) in p.tags.iter().enumerate() {

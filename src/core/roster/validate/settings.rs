@@ -107,7 +107,9 @@ impl Checker<'_> {
             }
         }
         if let Some(l) = &raw.location {
-            s.location = Some(l.value.clone());
+            if self.one_line(l, &key(prefix, "location"), "a location") {
+                s.location = Some(l.value.clone());
+            }
         }
         s
     }
