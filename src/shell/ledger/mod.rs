@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
-pub use outbox::{NewMessage, Queued};
+pub use outbox::{backoff, NewMessage, Queued};
 
 /// Ledger failures. Every one of them is about the local database, so a
 /// caller retries later or stops; none is caused by roster input.
@@ -40,7 +40,7 @@ pub enum LedgerError {
         source: std::io::Error,
     },
     /// SQLite refused something.
-    #[error("ledger {path}: {source}")]
+    #[error("ledger {path}: {source}{}", damage_advice(.source))]
     Sqlite {
         /// The database file.
         path: PathBuf,
@@ -65,6 +65,16 @@ pub enum LedgerError {
         /// What it should hold.
         expected: &'static str,
     },
+    /// The file is not a whole ledger: empty, truncated, or with pages
+    /// SQLite cannot read. Nothing is sent from it: a ledger that has lost
+    /// its record would send every invitation again.
+    #[error("ledger {path} is damaged ({detail}); touchbase will not send from a ledger that cannot say what was sent before, as that could send every invitation again: restore it from a backup (docs/operations.md), or, if nothing was ever sent from it, delete it")]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// The database was written by a newer touchbase.
     #[error("ledger {path} has schema version {found}, newer than this touchbase knows ({known}); upgrade touchbase")]
     TooNew {
@@ -79,6 +89,39 @@ pub enum LedgerError {
 
 /// The file name of the ledger inside `state_dir`.
 pub const FILE: &str = "ledger.sqlite3";
+
+/// Whether a SQLite error means the file itself is damaged.
+fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt | rusqlite::ErrorCode::NotADatabase)
+    )
+}
+
+/// What follows a SQLite error that means the file itself is damaged.
+fn damage_advice(e: &rusqlite::Error) -> &'static str {
+    if is_damage(e) {
+        " (the ledger is damaged: restore it from a backup, docs/operations.md)"
+    } else {
+        ""
+    }
+}
+
+/// A SQLite error on the ledger at `path`: [`LedgerError::Damaged`] when
+/// it says the file is damaged.
+fn sqlite_error(path: &Path, source: rusqlite::Error) -> LedgerError {
+    if is_damage(&source) {
+        LedgerError::Damaged {
+            path: path.to_path_buf(),
+            detail: source.to_string(),
+        }
+    } else {
+        LedgerError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
 
 /// Numbered migrations; entry `i` takes the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[r"
@@ -146,12 +189,21 @@ pub struct Ledger {
 impl Ledger {
     /// Opens (creating if needed) the ledger in `state_dir`, migrating it
     /// to the current schema.
+    ///
+    /// A new ledger is made under another name and renamed into place once
+    /// its schema is written, so a `ledger.sqlite3` that exists was whole
+    /// once: an empty one is damage (a truncation), never a fresh start
+    /// that would send everything again.
     pub fn open(state_dir: &Path) -> Result<Ledger, LedgerError> {
         std::fs::create_dir_all(state_dir).map_err(|source| LedgerError::StateDir {
             path: state_dir.to_path_buf(),
             source,
         })?;
-        Ledger::open_file(&state_dir.join(FILE))
+        let path = state_dir.join(FILE);
+        if !path.exists() {
+            Ledger::create(&path)?;
+        }
+        Ledger::open_file(&path)
     }
 
     /// Opens the ledger only if it exists (for read-only commands that
@@ -165,11 +217,51 @@ impl Ledger {
         }
     }
 
-    fn open_file(path: &Path) -> Result<Ledger, LedgerError> {
-        let err = |source| LedgerError::Sqlite {
-            path: path.to_path_buf(),
+    /// Writes a new ledger at `path`: the schema goes into a file beside
+    /// it (rollback journal, so everything is in that one file once it is
+    /// closed), which is then renamed over `path`.
+    fn create(path: &Path) -> Result<(), LedgerError> {
+        let fresh = path.with_extension("sqlite3.new");
+        let io = |source: std::io::Error| LedgerError::StateDir {
+            path: fresh.clone(),
             source,
         };
+        for leftover in [fresh.clone(), fresh.with_extension("new-journal")] {
+            match std::fs::remove_file(&leftover) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+                _ => {}
+            }
+        }
+        {
+            let conn = Connection::open(&fresh).map_err(|source| LedgerError::Sqlite {
+                path: fresh.clone(),
+                source,
+            })?;
+            let mut ledger = Ledger {
+                conn,
+                path: fresh.clone(),
+            };
+            ledger.migrate()?;
+        }
+        std::fs::File::open(&fresh)
+            .and_then(|f| f.sync_all())
+            .and_then(|()| std::fs::rename(&fresh, path))
+            .map_err(io)?;
+        // The rename is durable once the folder is.
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    }
+
+    fn open_file(path: &Path) -> Result<Ledger, LedgerError> {
+        let err = |source| sqlite_error(path, source);
+        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            return Err(LedgerError::Damaged {
+                path: path.to_path_buf(),
+                detail: "the file is empty".into(),
+            });
+        }
         let conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
@@ -187,11 +279,35 @@ impl Ledger {
         Ok(ledger)
     }
 
-    fn err(&self, source: rusqlite::Error) -> LedgerError {
-        LedgerError::Sqlite {
+    /// Checks that the ledger is whole and can be written, before anything
+    /// is sent from it: SQLite's structural check of every page (a
+    /// truncated or overwritten file fails it), then a write that changes
+    /// nothing (a read-only file or folder fails it). The daemon and
+    /// `run --once` call it at start; it reads the whole file once.
+    pub fn check(&mut self) -> Result<(), LedgerError> {
+        let damaged = |detail: String| LedgerError::Damaged {
             path: self.path.clone(),
-            source,
+            detail,
+        };
+        let found = self
+            .conn
+            .prepare("PRAGMA quick_check(5)")
+            .and_then(|mut st| {
+                st.query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<String>>>()
+            })
+            .map_err(|e| self.err(e))?;
+        if found != ["ok"] {
+            return Err(damaged(found.join("; ")));
         }
+        let version = MIGRATIONS.len() as i64;
+        self.conn
+            .pragma_update(None, "user_version", version)
+            .map_err(|e| self.err(e))
+    }
+
+    fn err(&self, source: rusqlite::Error) -> LedgerError {
+        sqlite_error(&self.path, source)
     }
 
     fn migrate(&mut self) -> Result<(), LedgerError> {
