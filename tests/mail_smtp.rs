@@ -306,8 +306,15 @@ fn invitations_edits_opt_out_and_restarts() {
 
 #[test]
 fn a_server_that_is_down_then_up_gets_everything_once() {
-    let port = mailserver::free_port();
-    let setup = Setup::new(&format!("smtp://127.0.0.1:{port}"), &roster(5, 20, ""));
+    let mail = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(
+        mail.path(),
+        &Options {
+            down: true,
+            ..Options::default()
+        },
+    );
+    let setup = Setup::new(&server.url(), &roster(5, 20, ""));
     let out = setup.once();
     assert!(out.contains("sent 0, deferred 5,"), "{out}");
     let status = String::from_utf8(setup.run(&["status"]).stdout).expect("utf-8");
@@ -324,14 +331,7 @@ fn a_server_that_is_down_then_up_gets_everything_once() {
         .expect("attempts");
     assert_eq!(attempts, 2);
 
-    let mail = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(
-        mail.path(),
-        &Options {
-            port,
-            ..Options::default()
-        },
-    );
+    server.command("up");
     // Before the back-off runs out nothing is sent...
     setup.once();
     assert_eq!(server.messages().len(), 0);
