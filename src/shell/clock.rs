@@ -104,7 +104,8 @@ impl Clock {
                 start,
                 stepped_ms,
             } => {
-                let moved = SignedDuration::try_from(start.elapsed()).unwrap_or(SignedDuration::MAX);
+                let moved =
+                    SignedDuration::try_from(start.elapsed()).unwrap_or(SignedDuration::MAX);
                 let stepped = SignedDuration::from_millis(stepped_ms.load(Ordering::SeqCst));
                 base.saturating_add(moved)
                     .and_then(|t| t.saturating_add(stepped))

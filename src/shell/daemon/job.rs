@@ -83,7 +83,8 @@ impl Worker {
         let mut lead = None;
         if job == Job::Reconcile {
             let current = shared.current();
-            let (outcome, n) = service::reconcile(&shared.config, &current.roster, &mut ledger, started)?;
+            let (outcome, n) =
+                service::reconcile(&shared.config, &current.roster, &mut ledger, started)?;
             queued = n;
             if !outcome.series.is_empty() {
                 // A split series changes the history feeds and previews are built on.
@@ -96,11 +97,17 @@ impl Worker {
                 started,
             ));
         }
-        let drained = if drain { Some(self.drain(&mut ledger)?) } else { None };
+        let drained = if drain {
+            Some(self.drain(&mut ledger)?)
+        } else {
+            None
+        };
         let retry = match drained {
             // A drain that could send nothing due at its start: those wait
             // on something else, and the next change is a later attempt.
-            Some(d) if d.sent + d.failed + d.deferred == 0 => ledger.next_due_after(started.as_second())?,
+            Some(d) if d.sent + d.failed + d.deferred == 0 => {
+                ledger.next_due_after(started.as_second())?
+            }
             _ => ledger.next_due()?,
         }
         .and_then(|s| Timestamp::from_second(s).ok());

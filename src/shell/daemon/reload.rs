@@ -101,7 +101,10 @@ mod tests {
     fn a_located_error_names_the_place_and_never_the_value() {
         let text = "[[managers]]\nemail = \"ada@example.com\"\n  [[managers.reports]]\n  email = \"frances@example..com\"\n  start = \"2027-01-05\"\n  opt_out = true\n";
         let errors = roster::parse(&SourceText::new("roster.toml", text)).expect_err("bad address");
-        assert!(errors.to_string().contains("frances"), "check shows the value: {errors}");
+        assert!(
+            errors.to_string().contains("frances"),
+            "check shows the value: {errors}"
+        );
         let s = located(&errors);
         assert!(s.starts_with("roster.toml:4:"), "{s}");
         assert!(s.contains("key `managers[0].reports[0].email`"), "{s}");

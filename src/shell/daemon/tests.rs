@@ -46,8 +46,13 @@ pub async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let path = path.to_string();
     tokio::task::spawn_blocking(move || {
         let mut s = std::net::TcpStream::connect(addr).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
-        write!(s, "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n").expect("write");
+        s.set_read_timeout(Some(Duration::from_secs(10)))
+            .expect("timeout");
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        )
+        .expect("write");
         let mut resp = String::new();
         let _ = s.read_to_string(&mut resp);
         let status = resp
@@ -68,7 +73,11 @@ async fn health(addr: SocketAddr) -> serde_json::Value {
     serde_json::from_str(body).expect("health json")
 }
 
-async fn wait_for(addr: SocketAddr, what: &str, f: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+async fn wait_for(
+    addr: SocketAddr,
+    what: &str,
+    f: impl Fn(&serde_json::Value) -> bool,
+) -> serde_json::Value {
     for _ in 0..500 {
         let h = health(addr).await;
         if f(&h) {
@@ -90,23 +99,44 @@ async fn a_panicking_reconcile_marks_health_degraded_and_the_daemon_carries_on()
     let ctx = Context::new(lock);
     let reload = ctx.reload.clone();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let daemon = tokio::spawn(run(config, listener, async { let _ = stopped.await; }, ctx));
+    let daemon = tokio::spawn(run(
+        config,
+        listener,
+        async {
+            let _ = stopped.await;
+        },
+        ctx,
+    ));
 
-    let h = wait_for(addr, "the first reconcile", |h| h["last_reconcile"].is_string()).await;
+    let h = wait_for(addr, "the first reconcile", |h| {
+        h["last_reconcile"].is_string()
+    })
+    .await;
     assert_eq!(h["status"], "ok", "{h}");
 
     job::PANIC_IN_NEXT_JOB.store(true, std::sync::atomic::Ordering::SeqCst);
     reload.notify_one();
     let h = wait_for(addr, "the panic in health", |h| h["panics"] == 1).await;
     assert_eq!(h["status"], "degraded", "{h}");
-    assert!(h["last_panic"].as_str().is_some_and(|s| s.starts_with("reconcile at ")), "{h}");
+    assert!(
+        h["last_panic"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("reconcile at ")),
+        "{h}"
+    );
 
     // It still serves, and reconciles again (after the wait that follows a
     // failed job).
     let before = h["last_reconcile"].clone();
     reload.notify_one();
-    let h = wait_for(addr, "a reconcile after the panic", |h| h["last_reconcile"] != before).await;
-    assert_eq!(h["status"], "degraded", "a panic stays visible until a restart: {h}");
+    let h = wait_for(addr, "a reconcile after the panic", |h| {
+        h["last_reconcile"] != before
+    })
+    .await;
+    assert_eq!(
+        h["status"], "degraded",
+        "a panic stays visible until a restart: {h}"
+    );
 
     let _ = stop.send(());
     let result = tokio::time::timeout(Duration::from_secs(10), daemon)

@@ -110,7 +110,13 @@ impl WakeState {
     /// time a drain can send something (`retry`). Drains that only fail
     /// back off like a message does (30 s doubling, up to an hour), so a
     /// server that is down or stalling is not tried for every message.
-    pub fn drained(&mut self, at: Timestamp, progress: bool, deferred: bool, retry: Option<Timestamp>) {
+    pub fn drained(
+        &mut self,
+        at: Timestamp,
+        progress: bool,
+        deferred: bool,
+        retry: Option<Timestamp>,
+    ) {
         self.retry = retry;
         if progress || !deferred {
             self.server_down = None;

@@ -79,7 +79,15 @@ pub fn drain(
     stop: &AtomicBool,
 ) -> Result<Drained, LedgerError> {
     let mut unrecorded = Unrecorded::default();
-    drain_with(ledger, sender, from, connections, now, stop, &mut unrecorded)
+    drain_with(
+        ledger,
+        sender,
+        from,
+        connections,
+        now,
+        stop,
+        &mut unrecorded,
+    )
 }
 
 /// [`drain`], first recording what an earlier drain could not
@@ -227,9 +235,7 @@ impl Feeding<'_> {
             if let Some(e) = failure {
                 return Err(e);
             }
-            if gave_up
-                || self.stop.load(Ordering::SeqCst)
-                || (round.sent == 0 && round.failed == 0)
+            if gave_up || self.stop.load(Ordering::SeqCst) || (round.sent == 0 && round.failed == 0)
             {
                 // Stopping, or the server is down: the rest waits for the
                 // back-off.

@@ -93,7 +93,10 @@ impl Limits {
 /// The soft "Max open files" limit from the text of `/proc/self/limits`.
 fn open_files_limit(text: &str) -> Option<usize> {
     let line = text.lines().find(|l| l.starts_with("Max open files"))?;
-    let soft = line.trim_start_matches("Max open files").split_whitespace().next()?;
+    let soft = line
+        .trim_start_matches("Max open files")
+        .split_whitespace()
+        .next()?;
     match soft {
         "unlimited" => Some(usize::MAX),
         n => n.parse().ok(),

@@ -175,4 +175,3 @@ fn healthz(shared: &Shared) -> Resp {
     }
     r
 }
-

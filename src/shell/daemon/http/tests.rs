@@ -24,7 +24,12 @@ async fn start(limits: Limits) -> (SocketAddr, watch::Sender<bool>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = watch::channel(false);
-    tokio::spawn(serve(listener, Arc::new(shared_for_test()), limits, stopped));
+    tokio::spawn(serve(
+        listener,
+        Arc::new(shared_for_test()),
+        limits,
+        stopped,
+    ));
     (addr, stop)
 }
 
@@ -71,7 +76,8 @@ async fn a_slow_or_idle_client_is_closed_after_the_header_timeout() {
     let t = clock::instant();
     let closed = tokio::task::spawn_blocking(move || {
         let mut slow = TcpStream::connect(addr).expect("connect");
-        slow.write_all(b"GET /healthz HTTP/1.1\r\nHo").expect("write");
+        slow.write_all(b"GET /healthz HTTP/1.1\r\nHo")
+            .expect("write");
         closed_within(&mut slow, Duration::from_secs(3))
     })
     .await
@@ -89,9 +95,13 @@ async fn an_oversized_request_head_is_refused() {
     let (addr, _stop) = start(small()).await;
     let status = tokio::task::spawn_blocking(move || {
         let mut s = TcpStream::connect(addr).expect("connect");
-        s.set_read_timeout(Some(Duration::from_secs(5))).expect("timeout");
+        s.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
         let big = "a".repeat(20_000);
-        let _ = write!(s, "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {big}\r\n\r\n");
+        let _ = write!(
+            s,
+            "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {big}\r\n\r\n"
+        );
         let mut resp = String::new();
         let _ = s.read_to_string(&mut resp);
         resp
@@ -113,8 +123,14 @@ async fn every_response_says_nosniff_and_no_referrer() {
         let (status, resp) = get(addr, path).await;
         let head = resp.to_ascii_lowercase();
         assert!(status == 200 || status == 404, "{path}: {resp}");
-        assert!(head.contains("\r\nx-content-type-options: nosniff\r\n"), "{path}: {resp}");
-        assert!(head.contains("\r\nreferrer-policy: no-referrer\r\n"), "{path}: {resp}");
+        assert!(
+            head.contains("\r\nx-content-type-options: nosniff\r\n"),
+            "{path}: {resp}"
+        );
+        assert!(
+            head.contains("\r\nreferrer-policy: no-referrer\r\n"),
+            "{path}: {resp}"
+        );
     }
 }
 
@@ -122,7 +138,10 @@ async fn every_response_says_nosniff_and_no_referrer() {
 fn the_connection_cap_stays_under_the_open_files_limit() {
     let text = "Limit                     Soft Limit           Hard Limit           Units     \nMax cpu time              unlimited            unlimited            seconds   \nMax open files            1024                 524288               files     \n";
     assert_eq!(open_files_limit(text), Some(1024));
-    assert_eq!(open_files_limit("Max open files unlimited unlimited files"), Some(usize::MAX));
+    assert_eq!(
+        open_files_limit("Max open files unlimited unlimited files"),
+        Some(usize::MAX)
+    );
     assert_eq!(open_files_limit("nothing"), None);
     let l = Limits::for_this_process();
     assert!(l.connections >= 16 && l.connections <= MAX_CONNECTIONS);

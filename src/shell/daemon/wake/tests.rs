@@ -55,7 +55,11 @@ fn each_source_of_wake_ups_wins_when_it_is_first() {
         s.lead = lead.map(t);
         s.retry = retry.map(t);
         let w = next_wake(&s, &ten, now);
-        assert_eq!((w.at, w.reason), (t(at), reason), "lead {lead:?} retry {retry:?}");
+        assert_eq!(
+            (w.at, w.reason),
+            (t(at), reason),
+            "lead {lead:?} retry {retry:?}"
+        );
     }
     assert_eq!(Reason::Retry.job(), Job::Drain);
     assert_eq!(Reason::Lead.job(), Job::Reconcile);
@@ -124,7 +128,10 @@ fn a_server_that_fails_every_attempt_backs_off_like_a_message() {
     s.drained(at, false, true, Some(at));
     assert!(!s.may_drain(at));
     let w = next_wake(&s, &ten, at);
-    assert_eq!((w.at, w.reason), (at + SignedDuration::from_secs(30), Reason::Retry));
+    assert_eq!(
+        (w.at, w.reason),
+        (at + SignedDuration::from_secs(30), Reason::Retry)
+    );
     let later = w.at;
     s.drained(later, false, true, Some(later));
     let w = next_wake(&s, &ten, later);
@@ -132,7 +139,10 @@ fn a_server_that_fails_every_attempt_backs_off_like_a_message() {
     // One acceptance and the server is trusted again.
     s.drained(w.at, true, true, Some(w.at + SignedDuration::from_secs(30)));
     assert!(s.may_drain(w.at));
-    assert_eq!(next_wake(&s, &ten, w.at).at, w.at + SignedDuration::from_secs(30));
+    assert_eq!(
+        next_wake(&s, &ten, w.at).at,
+        w.at + SignedDuration::from_secs(30)
+    );
     // Nothing tried at all (nothing due) is no sign of a server down.
     s.drained(w.at, false, false, None);
     assert_eq!(s.server_down, None);
@@ -159,5 +169,8 @@ fn failed_jobs_wait_5_s_doubling_up_to_5_min() {
     s.failed(at);
     s.lead = Some(at + SignedDuration::from_mins(7));
     let w = next_wake(&s, &ten, at);
-    assert_eq!((w.at, w.reason), (at + SignedDuration::from_mins(7), Reason::Lead));
+    assert_eq!(
+        (w.at, w.reason),
+        (at + SignedDuration::from_mins(7), Reason::Lead)
+    );
 }
