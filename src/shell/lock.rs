@@ -26,6 +26,14 @@ pub enum LockError {
         /// "PID 1234", or what is known when the file names none.
         holder: String,
     },
+    /// The folder cannot be written.
+    #[error("state folder {dir} is not writable ({source}); touchbase records there every message it sends, so it sends nothing from a folder it cannot write")]
+    ReadOnly {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The folder or the lock file could not be made or opened.
     #[error("cannot lock state folder {dir} ({path}): {source}; touchbase writes its ledger there, so the folder must be writable")]
     Io {
@@ -56,6 +64,10 @@ impl StateLock {
             source,
         };
         std::fs::create_dir_all(state_dir).map_err(io)?;
+        let read_only = |source| LockError::ReadOnly {
+            dir: state_dir.to_path_buf(),
+            source,
+        };
         // Not truncated on open: until the lock is ours, the holder's PID
         // stays readable.
         let mut file = OpenOptions::new()
@@ -65,7 +77,7 @@ impl StateLock {
             .truncate(false)
             .mode(0o600)
             .open(&path)
-            .map_err(io)?;
+            .map_err(|e| if denied(&e) { read_only(e) } else { io(e) })?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
@@ -81,6 +93,12 @@ impl StateLock {
             .and_then(|_| writeln!(file, "{}", std::process::id()))
             .and_then(|()| file.flush())
             .map_err(io)?;
+        // The lock file may be writable in a folder that is not: SQLite
+        // needs to make its journal files there.
+        let probe = state_dir.join(".touchbase-write-test");
+        std::fs::write(&probe, b"")
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(read_only)?;
         Ok(StateLock { file, path })
     }
 
@@ -96,6 +114,14 @@ impl Drop for StateLock {
         // itself goes with the file descriptor.
         let _ = self.file.set_len(0);
     }
+}
+
+/// Whether `e` says the file system or its permissions forbid writing.
+fn denied(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 /// "PID 1234" from the lock file, or a description when it names none
