@@ -207,41 +207,94 @@ impl Ledger {
     }
 
     /// Opens the ledger only if it exists (for read-only commands that
-    /// must not create state).
+    /// must not create state). In a folder touchbase cannot write (a
+    /// read-only mount, say), where SQLite cannot make its journal files,
+    /// it is read as it lies on disk, so `status` still answers.
     pub fn open_existing(state_dir: &Path) -> Result<Option<Ledger>, LedgerError> {
         let path = state_dir.join(FILE);
-        if path.exists() {
-            Ledger::open_file(&path).map(Some)
-        } else {
-            Ok(None)
+        if !path.exists() {
+            return Ok(None);
+        }
+        match Ledger::open_file(&path) {
+            Err(LedgerError::Sqlite { source, .. })
+                if matches!(
+                    source.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::CannotOpen | rusqlite::ErrorCode::ReadOnly)
+                ) =>
+            {
+                Ledger::open_unwritable(&path).map(Some)
+            }
+            other => other.map(Some),
         }
     }
 
+    /// Opens the ledger at `path` read-only and immutable (SQLite takes no
+    /// locks and makes no files): only for a file nothing can write.
+    fn open_unwritable(path: &Path) -> Result<Ledger, LedgerError> {
+        let err = |source| sqlite_error(path, source);
+        let uri = url::Url::from_file_path(path)
+            .map(|u| format!("{u}?immutable=1"))
+            .map_err(|()| LedgerError::StateDir {
+                path: path.to_path_buf(),
+                source: std::io::Error::other("not an absolute path"),
+            })?;
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(uri, flags).map_err(err)?;
+        let ledger = Ledger {
+            conn,
+            path: path.to_path_buf(),
+        };
+        let version: i64 = ledger
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| ledger.err(e))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(LedgerError::TooNew {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+            });
+        }
+        Ok(ledger)
+    }
+
     /// Writes a new ledger at `path`: the schema goes into a file beside
-    /// it (rollback journal, so everything is in that one file once it is
-    /// closed), which is then renamed over `path`.
+    /// it, in WAL mode already (so that opening it never has to switch
+    /// modes); once it is closed, SQLite has folded the log into that one
+    /// file, which is then renamed over `path`.
     fn create(path: &Path) -> Result<(), LedgerError> {
         let fresh = path.with_extension("sqlite3.new");
         let io = |source: std::io::Error| LedgerError::StateDir {
             path: fresh.clone(),
             source,
         };
-        for leftover in [fresh.clone(), fresh.with_extension("new-journal")] {
+        let side = |suffix: &str| fresh.with_extension(format!("new{suffix}"));
+        for leftover in [fresh.clone(), side("-journal"), side("-wal"), side("-shm")] {
             match std::fs::remove_file(&leftover) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
                 _ => {}
             }
         }
         {
-            let conn = Connection::open(&fresh).map_err(|source| LedgerError::Sqlite {
+            let err = |source| LedgerError::Sqlite {
                 path: fresh.clone(),
                 source,
-            })?;
+            };
+            let conn = Connection::open(&fresh).map_err(err)?;
+            conn.pragma_update(None, "journal_mode", "WAL")
+                .map_err(err)?;
             let mut ledger = Ledger {
                 conn,
                 path: fresh.clone(),
             };
             ledger.migrate()?;
+        }
+        if side("-wal").exists() {
+            return Err(io(std::io::Error::other(
+                "SQLite left its log behind on closing the new ledger",
+            )));
         }
         std::fs::File::open(&fresh)
             .and_then(|f| f.sync_all())
