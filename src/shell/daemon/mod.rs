@@ -138,7 +138,7 @@ pub async fn run(
     notifier.notify("STOPPING=1");
     let _ = stop_http.send(true);
     drop(watcher);
-    if let Ok(Err(e)) = tokio::time::timeout(Duration::from_secs(1), http).await {
+    if let Ok(Err(e)) = tokio::time::timeout(Duration::from_millis(500), http).await {
         supervise::panicked(&shared, "HTTP", e);
     }
     Ok(())

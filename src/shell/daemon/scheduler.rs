@@ -35,7 +35,7 @@ const JUMP: SignedDuration = SignedDuration::from_secs(2);
 
 /// How long the job in flight may take after a shutdown request (the
 /// contract is an exit within 10 s).
-const STOP_GRACE: Duration = Duration::from_secs(9);
+const STOP_GRACE: Duration = Duration::from_secs(7);
 
 /// What the loop listens to besides its timers.
 pub struct Events<'a> {

@@ -161,8 +161,8 @@ pub fn next_tick(every: &cron::Schedule, t: Timestamp) -> Option<Timestamp> {
 /// When to wake next, and why: the earliest of the next `dispatch.every`
 /// tick after the last reconcile, the next lead-time entry (or a second
 /// look when none is within [`LOOKAHEAD`]), and the next retry (not before
-/// a backed-off server's time). After failed jobs, not before their wait
-/// is over. At or before `now` means at once.
+/// a backed-off server's time). After failed jobs, a reconcile when their
+/// wait is over. At or before `now` means at once.
 pub fn next_wake(state: &WakeState, every: &cron::Schedule, now: Timestamp) -> Wake {
     let look_again = state
         .reconciled_at
@@ -202,12 +202,14 @@ pub fn next_wake(state: &WakeState, every: &cron::Schedule, now: Timestamp) -> W
             at: look_again,
             reason: Reason::LookAgain,
         });
+    // After a failed job, whatever it was, the next is a whole reconcile
+    // once the wait is over: what failed may have been the reconcile.
     match state.failing {
-        Some((_, until)) if until > wake.at.max(now) => Wake {
+        Some((_, until)) => Wake {
             at: until,
             reason: Reason::AfterError,
         },
-        _ => wake,
+        None => wake,
     }
 }
 

@@ -165,12 +165,14 @@ fn failed_jobs_wait_5_s_doubling_up_to_5_min() {
     assert_eq!(waits, [5, 10, 20, 40, 80, 160, 300, 300, 300]);
     s.succeeded();
     assert_eq!(next_wake(&s, &ten, at).reason, Reason::Lead);
-    // A wake-up due after the wait is not brought forward.
+    // Whatever else is due, before or after: a reconcile once the wait is
+    // over, since the failed job may have been one.
     s.failed(at);
+    s.retry = Some(at);
     s.lead = Some(at + SignedDuration::from_mins(7));
     let w = next_wake(&s, &ten, at);
     assert_eq!(
         (w.at, w.reason),
-        (at + SignedDuration::from_mins(7), Reason::Lead)
+        (at + SignedDuration::from_secs(5), Reason::AfterError)
     );
 }
