@@ -165,6 +165,17 @@ impl InProcess {
             .expect("health")
     }
 
+    /// The value of a metric without labels, from `/metrics`.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let addr = self.addr;
+        let text = tokio::task::spawn_blocking(move || get(addr, "/metrics").2)
+            .await
+            .expect("metrics");
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+    }
+
     /// `/healthz` once the first reconcile (and its drain) is over.
     pub async fn first_reconcile(&self) -> serde_json::Value {
         for _ in 0..200 {
@@ -206,6 +217,104 @@ pub async fn wait_until(
         tokio::time::sleep(step).await;
     }
     t.elapsed()
+}
+
+/// Ends the test process if the test is still running after `limit` of
+/// real time. A virtual-time test cannot time itself out while a blocking
+/// task hangs (tokio's clock stands still meanwhile); this bounds it.
+pub struct Deadline(Option<std::sync::mpsc::Sender<()>>);
+
+/// A [`Deadline`] for `what`.
+pub fn deadline(what: &'static str, limit: Duration) -> Deadline {
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::spawn(move || {
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+            eprintln!(
+                "{what}: still running after {limit:?} of real time; stopping the test process"
+            );
+            std::process::exit(101);
+        }
+    });
+    Deadline(Some(tx))
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Whether the tests run as root (who may mount file systems, and whom
+/// file modes do not stop).
+pub fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+/// Runs `cmd` with `args`: Ok, or its stderr.
+pub fn run(cmd: &str, args: &[&str]) -> Result<(), String> {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .map_err(|e| format!("{cmd}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{cmd} {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+/// A mount (tmpfs, or a read-only bind) undone when dropped.
+pub struct Mount(PathBuf);
+
+impl Mount {
+    /// A tmpfs of `size` (as mount says it: "1m") on `at`.
+    pub fn tmpfs(at: &Path, size: &str) -> Result<Mount, String> {
+        std::fs::create_dir_all(at).map_err(|e| e.to_string())?;
+        let at_s = at.to_str().expect("utf-8 path");
+        let options = format!("size={size},mode=0700");
+        run("mount", &["-t", "tmpfs", "-o", &options, "tmpfs", at_s])?;
+        Ok(Mount(at.to_path_buf()))
+    }
+
+    /// `at`, bound onto itself read-only.
+    pub fn read_only(at: &Path) -> Result<Mount, String> {
+        let at_s = at.to_str().expect("utf-8 path");
+        run("mount", &["--bind", at_s, at_s])?;
+        let m = Mount(at.to_path_buf());
+        run("mount", &["-o", "remount,bind,ro", at_s])?;
+        Ok(m)
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = run("umount", &["-l", self.0.to_str().unwrap_or_default()]);
+    }
+}
+
+/// Fills the file system of `dir` with a file there until not one more
+/// byte fits; returns the file (remove it to free the space).
+pub fn fill(dir: &Path) -> PathBuf {
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).expect("filler");
+    for chunk in [1 << 16, 4096, 1] {
+        let block = vec![0u8; chunk];
+        for _ in 0..100_000 {
+            if f.write_all(&block).and_then(|()| f.sync_all()).is_err() {
+                break;
+            }
+        }
+    }
+    path
 }
 
 /// The real binary, `touchbase run`, with its stderr collected.
@@ -305,7 +414,8 @@ impl Spawned {
             }
             assert!(
                 t.elapsed() < Duration::from_secs(10),
-                "no exit within 10 s of SIGTERM"
+                "no exit within 10 s of SIGTERM: {}",
+                self.log()
             );
             std::thread::sleep(Duration::from_millis(10));
         };
@@ -357,6 +467,17 @@ pub fn ledger_ids(config: &Path) -> BTreeMap<String, BTreeSet<String>> {
         out.entry(state).or_default().insert(id);
     }
     out
+}
+
+/// Makes every queued message due now, as if its back-off had passed (for
+/// tests on the real clock).
+pub fn time_passes(config: &Path) {
+    let c = rusqlite::Connection::open(state_dir(config).join("ledger.sqlite3")).expect("ledger");
+    c.execute(
+        "UPDATE messages SET next_attempt_at = 0 WHERE state = 'queued'",
+        [],
+    )
+    .expect("update");
 }
 
 /// The state folder of the configuration at `config` (the tests' layout).
