@@ -60,7 +60,7 @@ impl Reason {
 /// The next wake-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Wake {
-    /// When (at or before `now`: at once).
+    /// When (`now`: at once).
     pub at: Timestamp,
     /// Why.
     pub reason: Reason,
@@ -162,7 +162,7 @@ pub fn next_tick(every: &cron::Schedule, t: Timestamp) -> Option<Timestamp> {
 /// tick after the last reconcile, the next lead-time entry (or a second
 /// look when none is within [`LOOKAHEAD`]), and the next retry (not before
 /// a backed-off server's time). After failed jobs, a reconcile when their
-/// wait is over. At or before `now` means at once.
+/// wait is over. Never before `now`; `now` itself means at once.
 pub fn next_wake(state: &WakeState, every: &cron::Schedule, now: Timestamp) -> Wake {
     let look_again = state
         .reconciled_at
@@ -204,12 +204,17 @@ pub fn next_wake(state: &WakeState, every: &cron::Schedule, now: Timestamp) -> W
         });
     // After a failed job, whatever it was, the next is a whole reconcile
     // once the wait is over: what failed may have been the reconcile.
-    match state.failing {
+    let wake = match state.failing {
         Some((_, until)) => Wake {
             at: until,
             reason: Reason::AfterError,
         },
         None => wake,
+    };
+    // What is overdue is due now; /healthz never shows a time gone by.
+    Wake {
+        at: wake.at.max(now),
+        ..wake
     }
 }
 

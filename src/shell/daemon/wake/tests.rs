@@ -39,7 +39,7 @@ fn each_source_of_wake_ups_wins_when_it_is_first() {
         (
             None,
             Some("2027-01-04T10:01:00Z"),
-            "2027-01-04T10:01:00Z",
+            "2027-01-04T10:03:20Z",
             Reason::Retry,
         ),
         // The same instant: the reconcile, which drains too.
@@ -69,9 +69,12 @@ fn each_source_of_wake_ups_wins_when_it_is_first() {
 fn cron_ticks_count_from_the_last_reconcile_so_a_late_wake_up_still_runs_one() {
     let ten = every("0 */10 * * * *");
     let s = state("2027-01-04T10:03:20Z");
-    // Woken a little after the tick: the tick is still due (at or before now).
+    // Woken a little after the tick: the tick is still due, now.
     let w = next_wake(&s, &ten, t("2027-01-04T10:10:00.300Z"));
-    assert_eq!((w.at, w.reason), (t("2027-01-04T10:10:00Z"), Reason::Cron));
+    assert_eq!(
+        (w.at, w.reason),
+        (t("2027-01-04T10:10:00.300Z"), Reason::Cron)
+    );
     let mut s = s;
     s.reconciled(t("2027-01-04T10:10:00.300Z"), None);
     let w = next_wake(&s, &ten, t("2027-01-04T10:10:01Z"));
