@@ -370,6 +370,9 @@ impl Drop for ReadOnly {
     }
 }
 
+/// A way to damage a ledger's bytes.
+type Damage = Box<dyn Fn(&mut Vec<u8>)>;
+
 /// Truncated or overwritten ledgers: the daemon and `run --once` refuse
 /// them with a clear error and send nothing again; the backup restored,
 /// all is as before.
@@ -391,7 +394,7 @@ fn a_damaged_ledger_stops_the_daemon_and_nothing_is_sent_again() {
     let page = usize::from(u16::from_be_bytes([good[16], good[17]]));
     assert!(good.len() >= 4 * page, "a ledger of several pages");
 
-    let damages: [(&str, Box<dyn Fn(&mut Vec<u8>)>); 4] = [
+    let damages: [(&str, Damage); 4] = [
         ("emptied", Box::new(|b: &mut Vec<u8>| b.clear())),
         (
             "cut in half",

@@ -337,10 +337,19 @@ impl Spawned {
     /// Starts `touchbase run` on `config`: the daemon once it serves, or
     /// its exit status and log if it stopped first.
     pub fn try_start(config: &Path) -> Result<Spawned, (ExitStatus, String)> {
+        Spawned::try_start_with(config, &[])
+    }
+
+    /// [`Spawned::try_start`] with more environment variables.
+    pub fn try_start_with(
+        config: &Path,
+        env: &[(&str, &str)],
+    ) -> Result<Spawned, (ExitStatus, String)> {
         let mut child = Command::new(BIN)
             .args(["run", "--config"])
             .arg(config)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
