@@ -85,6 +85,13 @@ pub fn metrics(shared: &Shared) -> Resp {
     );
     put_metric(
         &mut s,
+        "touchbase_task_panics_total",
+        "counter",
+        "Panics in the daemon's tasks (each a bug; /healthz says degraded).",
+        &[(String::new(), shared.health(|h| h.panics))],
+    );
+    put_metric(
+        &mut s,
         "touchbase_feed_requests_total",
         "counter",
         "Feed requests by response status.",
