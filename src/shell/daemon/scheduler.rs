@@ -138,13 +138,18 @@ pub async fn run(
     }
     worker.stop.store(true, std::sync::atomic::Ordering::SeqCst);
     if let Some((_, handle)) = running {
-        match tokio::time::timeout(STOP_GRACE, handle).await {
-            Err(_) => tracing::warn!(
-                "the message in flight did not finish within {STOP_GRACE:?}; it stays queued and is sent at the next start"
-            ),
-            Ok(Err(e)) => supervise::panicked(shared, "reconcile", e),
-            Ok(Ok(_)) => {}
-        }
+        let_finish(shared, handle).await;
+    }
+}
+
+/// Gives the job in flight [`STOP_GRACE`] to finish its messages.
+async fn let_finish(shared: &Shared, handle: JoinHandle<anyhow::Result<Report>>) {
+    match tokio::time::timeout(STOP_GRACE, handle).await {
+        Err(_) => tracing::warn!(
+            "the message in flight did not finish within {STOP_GRACE:?}; it stays queued and is sent at the next start"
+        ),
+        Ok(Err(e)) => supervise::panicked(shared, "reconcile", e),
+        Ok(Ok(_)) => {}
     }
 }
 

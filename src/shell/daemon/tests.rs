@@ -125,7 +125,10 @@ async fn a_panicking_reconcile_marks_health_degraded_and_the_daemon_carries_on()
         "{h}"
     );
     let (_, metrics) = get(addr, "/metrics").await;
-    assert!(metrics.contains("\ntouchbase_task_panics_total 1\n"), "{metrics}");
+    assert!(
+        metrics.contains("\ntouchbase_task_panics_total 1\n"),
+        "{metrics}"
+    );
 
     // It still serves, and reconciles again (after the wait that follows a
     // failed job).
