@@ -4,7 +4,9 @@
 //! A message counts as sent only once the server accepted it and the
 //! ledger recorded it. If the process dies in between, the message is sent
 //! again on restart with the same Message-ID: at most the messages in
-//! flight (one per connection) can arrive twice, and none is lost.
+//! flight can arrive twice, and none is lost. A sending thread takes its
+//! next message only once the outcome of its last is recorded, so that is
+//! at most one message per connection.
 //!
 //! The sending threads (one connection each, for SMTP) live for the whole
 //! drain; the ledger is read a batch at a time, and the next batch is read
@@ -40,7 +42,10 @@ pub struct Drained {
     pub failed: usize,
 }
 
-type Outcome = (Queued, Result<(), SendError>);
+/// A message, what the server said, and the sending thread's wait: it
+/// takes no other message until this is dropped, after the outcome is
+/// recorded.
+type Outcome = (Queued, Result<(), SendError>, mpsc::Sender<()>);
 
 /// Messages the server accepted whose sending the ledger could not record
 /// yet. Kept across drains by the caller; never sent again.
@@ -133,9 +138,14 @@ pub fn drain_with(
                         Ok(s) => s.send(from, &msg.recipient, &msg.message_id, &msg.body),
                         Err(e) => Err(e.clone()),
                     };
-                    if tx.send((msg, result)).is_err() {
+                    let (recorded, wait) = mpsc::channel::<()>();
+                    if tx.send((msg, result, recorded)).is_err() {
                         break;
                     }
+                    // Not the next message before this one is recorded: so
+                    // at most one per connection is accepted and not yet
+                    // recorded, which is all a crash can send again.
+                    let _ = wait.recv();
                 }
             });
         }
@@ -144,19 +154,22 @@ pub fn drain_with(
             ledger,
             work: &work,
             ready: &ready,
-            rx: &rx,
+            rx,
             now,
             stop,
             threads,
             unrecorded,
         };
         let result = feeding.run(first);
-        // Whatever happened, let the threads finish their message and go.
+        // Whatever happened, let the threads finish their message and go:
+        // nothing more to take, and (dropping the receiver) no outcome
+        // left to wait for.
         if let Ok(mut w) = work.lock() {
             w.closed = true;
             w.queue.clear();
         }
         ready.notify_all();
+        drop(feeding);
         result
     })
 }
@@ -183,7 +196,7 @@ struct Feeding<'a> {
     ledger: &'a mut Ledger,
     work: &'a Mutex<Work>,
     ready: &'a Condvar,
-    rx: &'a mpsc::Receiver<Outcome>,
+    rx: mpsc::Receiver<Outcome>,
     now: &'a (dyn Fn() -> i64 + Sync),
     stop: &'a AtomicBool,
     threads: usize,
@@ -267,7 +280,11 @@ impl Feeding<'_> {
         let now = (self.now)();
         let mut sent = Vec::new();
         let mut others = Vec::new();
-        for (msg, result) in group {
+        // Dropped on return, once the group is recorded (or cannot be):
+        // each lets its sending thread take the next message.
+        let mut held = Vec::with_capacity(group.len());
+        for (msg, result, waiting) in group {
+            held.push(waiting);
             match result {
                 Ok(()) => sent.push(msg.id),
                 Err(e) => others.push((msg.id, e)),
