@@ -115,7 +115,11 @@ pub async fn run(
     let (watcher, mut edits) = watch::watch(&shared.config.roster)
         .with_context(|| format!("cannot watch {}", shared.config.roster.display()))?;
     let (stop_http, http_stopped) = tokio_watch::channel(false);
-    let http = tokio::spawn(http::serve(listener, shared.clone(), limits, http_stopped));
+    let http = supervise::spawn(
+        shared.clone(),
+        "HTTP server",
+        http::serve(listener, shared.clone(), limits, http_stopped),
+    );
     let worker = Arc::new(Worker::new(shared.clone(), ledger, sender, lock));
     tracing::info!(
         "touchbase {} serving feeds on {address}, {} active pairs",
@@ -138,8 +142,6 @@ pub async fn run(
     notifier.notify("STOPPING=1");
     let _ = stop_http.send(true);
     drop(watcher);
-    if let Ok(Err(e)) = tokio::time::timeout(Duration::from_millis(500), http).await {
-        supervise::panicked(&shared, "HTTP", e);
-    }
+    let _ = tokio::time::timeout(Duration::from_millis(500), http).await;
     Ok(())
 }

@@ -4,8 +4,11 @@
 //! says `degraded` until the daemon is restarted, so that an operator
 //! hears of it.
 //!
-//! Every task the daemon spawns is joined through [`join`] or its join
-//! error handed to [`panicked`].
+//! Every task the daemon spawns is joined through [`join`], spawned
+//! through [`spawn`], or its join error handed to [`panicked`].
+
+use std::future::Future;
+use std::sync::Arc;
 
 use tokio::task::{JoinError, JoinHandle};
 
@@ -20,6 +23,17 @@ pub async fn join<T>(shared: &Shared, task: &str, handle: JoinHandle<T>) -> Opti
             None
         }
     }
+}
+
+/// Spawns `future` as a task whose panic, if it comes, is recorded
+/// against `task` as soon as it happens.
+pub fn spawn<F>(shared: Arc<Shared>, task: &'static str, future: F) -> JoinHandle<Option<F::Output>>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let inner = tokio::spawn(future);
+    tokio::spawn(async move { join(&shared, task, inner).await })
 }
 
 /// Records that `task` ended with `error`: a panic is logged and counted
@@ -63,9 +77,16 @@ mod tests {
         assert_eq!(panics, 1);
         assert!(last.is_some_and(|l| l.starts_with("reconcile at ")));
 
+        let shared = Arc::new(shared);
+        let spawned = spawn(shared.clone(), "connection", async {
+            panic!("in a connection")
+        });
+        assert_eq!(spawned.await.expect("the supervisor itself"), None::<()>);
+        assert_eq!(shared.health(|h| h.panics), 2);
+
         let aborted = tokio::spawn(std::future::pending::<()>());
         aborted.abort();
         assert_eq!(join(&shared, "aborted", aborted).await, None);
-        assert_eq!(shared.health(|h| h.panics), 1, "a cancellation is no panic");
+        assert_eq!(shared.health(|h| h.panics), 2, "a cancellation is no panic");
     }
 }

@@ -144,7 +144,7 @@ pub async fn serve(
                     shutdown: shutdown.clone(),
                     _slot: slot,
                 };
-                tokio::spawn(conn.serve(stream));
+                supervise::spawn(shared.clone(), "HTTP connection", conn.serve(stream));
             }
             Err(e) => {
                 // Out of descriptors, most likely: retrying at once would
