@@ -139,7 +139,6 @@ pub async fn run(
     scheduler::run(&shared, &worker, events, shutdown).await;
 
     tracing::info!("stopped");
-    notifier.notify("STOPPING=1");
     let _ = stop_http.send(true);
     drop(watcher);
     let _ = tokio::time::timeout(Duration::from_millis(500), http).await;

@@ -112,25 +112,23 @@ pub async fn run(
             () = tick(&mut watchdog) => Event::Watchdog,
         };
         match event {
-            Event::Stop => break,
+            Event::Stop => {
+                notifier.notify("STOPPING=1");
+                break;
+            }
             Event::Finished(result) => {
                 running = None;
                 finished(shared, &mut state, result);
                 notifier.notify(&format!("STATUS={}", status_line(shared)));
             }
             Event::Reload => {
-                notifier.notify("RELOADING=1");
-                reload_roster(shared, true).await;
+                reload_explicitly(shared, notifier).await;
                 wanted = Some(Job::Reconcile);
-                notifier.notify(&format!("READY=1\nSTATUS={}", status_line(shared)));
             }
             Event::Edited => {
-                watch::settle(&shared.config.roster).await;
-                while edits.try_recv().is_ok() {}
-                if reload_roster(shared, false).await {
+                if edited(shared, notifier, edits).await {
                     wanted = Some(Job::Reconcile);
                 }
-                notifier.notify(&format!("STATUS={}", status_line(shared)));
             }
             Event::Timer => {}
             Event::Watchdog => notifier.notify("WATCHDOG=1"),
@@ -187,6 +185,28 @@ fn finished(
             supervise::panicked(shared, "reconcile", e);
         }
     }
+}
+
+/// SIGHUP: reloads the roster, applying even an edit the mass-cancel
+/// guard held back, and tells systemd.
+async fn reload_explicitly(shared: &Arc<Shared>, notifier: &Notifier) {
+    notifier.notify("RELOADING=1");
+    reload_roster(shared, true).await;
+    notifier.notify(&format!("READY=1\nSTATUS={}", status_line(shared)));
+}
+
+/// A file event near the roster: waits until the file is stable, then
+/// reloads it; returns whether the roster in force changed.
+async fn edited(
+    shared: &Arc<Shared>,
+    notifier: &Notifier,
+    edits: &mut mpsc::UnboundedReceiver<()>,
+) -> bool {
+    watch::settle(&shared.config.roster).await;
+    while edits.try_recv().is_ok() {}
+    let changed = reload_roster(shared, false).await;
+    notifier.notify(&format!("STATUS={}", status_line(shared)));
+    changed
 }
 
 /// Reloads the roster on the blocking pool (parsing a large roster takes

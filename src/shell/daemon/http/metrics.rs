@@ -18,14 +18,12 @@ fn put_metric(s: &mut String, name: &str, kind: &str, help: &str, lines: &[(&str
     }
 }
 
-/// `/metrics`, in the order Prometheus shows them.
-pub fn metrics(shared: &Shared) -> Resp {
+/// The metrics without labels: name, type, help, value.
+fn plain(shared: &Shared) -> [(&'static str, &'static str, &'static str, u64); 8] {
     let m = &shared.metrics;
     let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
     let (queued, panics) = shared.health(|h| (h.queued, h.panics));
-    let reconciles = g(&m.reconciles);
-    let mut s = String::new();
-    let counts = [
+    [
         (
             "touchbase_messages_sent_total",
             "counter",
@@ -54,40 +52,46 @@ pub fn metrics(shared: &Shared) -> Resp {
             "touchbase_reconciles_total",
             "counter",
             "Reconciles run.",
-            reconciles,
+            g(&m.reconciles),
         ),
-    ];
-    for (name, kind, help, v) in counts {
-        put_metric(&mut s, name, kind, help, &[("", v)]);
-    }
-    s.push_str(&format!(
-        "# HELP touchbase_reconcile_duration_seconds Time spent reconciling (and sending).\n# TYPE touchbase_reconcile_duration_seconds summary\ntouchbase_reconcile_duration_seconds_sum {:.6}\ntouchbase_reconcile_duration_seconds_count {reconciles}\n",
-        g(&m.reconcile_micros) as f64 / 1e6
-    ));
-    s.push_str(&format!(
-        "# HELP touchbase_last_reconcile_duration_seconds Duration of the last reconcile.\n# TYPE touchbase_last_reconcile_duration_seconds gauge\ntouchbase_last_reconcile_duration_seconds {:.6}\n",
-        g(&m.last_reconcile_micros) as f64 / 1e6
-    ));
-    let counts = [
         (
             "touchbase_roster_reloads_total",
+            "counter",
             "Roster reloads applied.",
             g(&m.reloads),
         ),
         (
             "touchbase_roster_reload_errors_total",
+            "counter",
             "Roster reloads refused or held back.",
             g(&m.reload_errors),
         ),
         (
             "touchbase_task_panics_total",
+            "counter",
             "Panics in the daemon's tasks (each a bug; /healthz says degraded).",
             panics,
         ),
-    ];
-    for (name, help, v) in counts {
-        put_metric(&mut s, name, "counter", help, &[("", v)]);
+    ]
+}
+
+/// `/metrics`.
+pub fn metrics(shared: &Shared) -> Resp {
+    let m = &shared.metrics;
+    let g = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let mut s = String::new();
+    for (name, kind, help, v) in plain(shared) {
+        put_metric(&mut s, name, kind, help, &[("", v)]);
     }
+    s.push_str(&format!(
+        "# HELP touchbase_reconcile_duration_seconds Time spent reconciling (and sending).\n# TYPE touchbase_reconcile_duration_seconds summary\ntouchbase_reconcile_duration_seconds_sum {:.6}\ntouchbase_reconcile_duration_seconds_count {}\n",
+        g(&m.reconcile_micros) as f64 / 1e6,
+        g(&m.reconciles)
+    ));
+    s.push_str(&format!(
+        "# HELP touchbase_last_reconcile_duration_seconds Duration of the last reconcile.\n# TYPE touchbase_last_reconcile_duration_seconds gauge\ntouchbase_last_reconcile_duration_seconds {:.6}\n",
+        g(&m.last_reconcile_micros) as f64 / 1e6
+    ));
     put_metric(
         &mut s,
         "touchbase_feed_requests_total",
