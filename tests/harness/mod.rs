@@ -137,12 +137,16 @@ pub struct Delivery {
     pub duplicates: usize,
 }
 
-/// Message-IDs in the ledger beside `config`, by state.
+/// Message-IDs in the ledger beside `config`, by state (none before the
+/// ledger exists).
 pub fn ledger_ids(config: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let path = state_dir(config).join("ledger.sqlite3");
-    let c =
-        rusqlite::Connection::open_with_flags(&path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("open the ledger");
+    if !path.exists() {
+        return BTreeMap::new();
+    }
+    // Read-write, so that SQLite recovers what a killed process left (a
+    // read-only connection cannot).
+    let c = rusqlite::Connection::open(&path).expect("open the ledger");
     let mut st = c
         .prepare("SELECT state, message_id FROM messages")
         .expect("query");
