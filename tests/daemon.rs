@@ -1,19 +1,23 @@
 //! End-to-end: the real `touchbase run` binary, its feeds over real HTTP on
-//! 127.0.0.1, roster edits, SIGHUP, SIGTERM, and READY=1 on a
-//! NOTIFY_SOCKET the test listens on.
+//! 127.0.0.1 (port 0: the daemon logs the address it got), roster edits,
+//! SIGHUP, SIGTERM, READY=1 on a NOTIFY_SOCKET the test listens on, one
+//! daemon per state folder, and what /healthz and the log may say.
 // The clock rule (clippy.toml) is for the library: this test waits on real processes and sockets, and measures wall time.
 #![allow(clippy::disallowed_methods)]
 
 mod common;
+mod harness;
+mod mailserver;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::net::UnixDatagram;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::setup;
+use harness::Spawned;
 
 const BIN: &str = env!("CARGO_BIN_EXE_touchbase");
 
@@ -41,47 +45,53 @@ location = "Room 1"
   start = "2027-01-07"
 "#;
 
+/// The base of feed URLs in the tests' configuration.
+const PUBLIC: &str = "http://feeds.test";
+
 struct Daemon {
     dir: tempfile::TempDir,
-    child: Child,
-    port: u16,
+    run: Option<Spawned>,
     notify: UnixDatagram,
 }
 
 impl Daemon {
     fn start() -> Daemon {
-        Daemon::start_with(&[])
+        Daemon::start_with(&[], ROSTER)
     }
 
-    fn start_with(env: &[(&str, &str)]) -> Daemon {
-        let port = setup::free_port();
+    fn start_with(env: &[(&str, &str)], roster: &str) -> Daemon {
         let config = format!(
             "roster = \"roster.toml\"\nstate_dir = \"state\"\n[mail]\ntransport = \"file\"\ndir = \"outbox\"\n\
-             [http]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n"
+             [http]\nlisten = \"127.0.0.1:0\"\npublic_url = \"{PUBLIC}\"\n"
         );
-        let dir = setup::temp_folder(&config, "roster.toml", ROSTER);
+        let dir = setup::temp_folder(&config, "roster.toml", roster);
         let sock = dir.path().join("notify.sock");
         let notify = UnixDatagram::bind(&sock).expect("notify socket");
         notify
             .set_read_timeout(Some(Duration::from_secs(20)))
             .expect("timeout");
-        let child = Command::new(BIN)
-            .args(["run", "--config"])
-            .arg(dir.path().join(setup::CONFIG_FILE))
-            .env("NOTIFY_SOCKET", &sock)
-            .env("RUST_LOG", "info")
-            .envs(env.iter().copied())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start daemon");
+        let sock = sock.to_str().expect("utf-8 path").to_string();
+        let mut vars = vec![("NOTIFY_SOCKET", sock.as_str())];
+        vars.extend_from_slice(env);
+        let run = match Spawned::try_start_with(&dir.path().join(setup::CONFIG_FILE), &vars) {
+            Ok(run) => run,
+            Err((status, log)) => panic!("the daemon exited with {status:?}: {log}"),
+        };
         let d = Daemon {
             dir,
-            child,
-            port,
+            run: Some(run),
             notify,
         };
         d.expect_notification("READY=1");
         d
+    }
+
+    fn spawned(&self) -> &Spawned {
+        self.run.as_ref().expect("running")
+    }
+
+    fn config(&self) -> PathBuf {
+        self.dir.path().join(setup::CONFIG_FILE)
     }
 
     fn expect_notification(&self, what: &str) -> String {
@@ -99,15 +109,10 @@ impl Daemon {
     }
 
     fn cli(&self, args: &[&str]) -> String {
-        let out = Command::new(BIN)
-            .args(args)
-            .arg("--config")
-            .arg(self.dir.path().join(setup::CONFIG_FILE))
-            .output()
-            .expect("run cli");
+        let out = harness::cli(&self.config(), args);
         assert!(
             out.status.success(),
-            "{}",
+            "{args:?}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).expect("utf-8")
@@ -119,15 +124,14 @@ impl Daemon {
             args.push("--rotate");
         }
         let url = self.cli(&args);
-        let prefix = format!("http://127.0.0.1:{}", self.port);
         url.trim()
-            .strip_prefix(&prefix)
+            .strip_prefix(PUBLIC)
             .expect("url on public_url")
             .to_string()
     }
 
     fn get(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String, String) {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        let mut s = TcpStream::connect(self.spawned().addr).expect("connect");
         let mut req =
             format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
         for (k, v) in headers {
@@ -166,31 +170,11 @@ impl Daemon {
     }
 
     fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .args([&format!("-{sig}"), &self.child.id().to_string()])
-            .status()
-            .expect("kill");
-        assert!(ok.success());
+        self.spawned().signal(sig);
     }
 
-    fn stop(mut self) -> (std::process::ExitStatus, Duration, String) {
-        self.signal("TERM");
-        let t = Instant::now();
-        let status = loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                break s;
-            }
-            assert!(
-                t.elapsed() < Duration::from_secs(10),
-                "no exit within 10 s of SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let mut err = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_string(&mut err);
-        }
-        (status, t.elapsed(), err)
+    fn stop(&mut self) -> (std::process::ExitStatus, Duration, String) {
+        self.run.take().expect("running").stop()
     }
 
     fn state(&self) -> &Path {
@@ -198,16 +182,15 @@ impl Daemon {
     }
 }
 
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Whether `head` (lowercased) carries the headers every response has.
+fn guarded(head: &str) -> bool {
+    head.contains("\r\nx-content-type-options: nosniff")
+        && head.contains("\r\nreferrer-policy: no-referrer")
 }
 
 #[test]
 fn feeds_secrets_etags_and_shutdown() {
-    let d = Daemon::start();
+    let mut d = Daemon::start();
     let path = d.feed_path("ada@example.com", false);
     assert_eq!(
         path.len(),
@@ -217,6 +200,7 @@ fn feeds_secrets_etags_and_shutdown() {
     let (status, head, body) = d.get("GET", &path, &[]);
     assert_eq!(status, 200);
     assert!(head.contains("content-type: text/calendar"), "{head}");
+    assert!(guarded(&head), "{head}");
     assert!(body.starts_with("BEGIN:VCALENDAR\r\n") && body.contains("METHOD:PUBLISH\r\n"));
     assert!(body.contains("Grace Hopper"));
     let etag = head
@@ -224,8 +208,9 @@ fn feeds_secrets_etags_and_shutdown() {
         .find_map(|l| l.strip_prefix("etag: "))
         .expect("ETag")
         .to_string();
-    let (status, _, body304) = d.get("GET", &path, &[("If-None-Match", &etag)]);
+    let (status, head, body304) = d.get("GET", &path, &[("If-None-Match", &etag)]);
     assert_eq!((status, body304.as_str()), (304, ""));
+    assert!(guarded(&head), "{head}");
     let (status, head, body) = d.get("HEAD", &path, &[]);
     assert_eq!((status, body.as_str()), (200, ""));
     assert!(head.contains(&format!("etag: {etag}")));
@@ -241,8 +226,9 @@ fn feeds_secrets_etags_and_shutdown() {
     let rotated = d.feed_path("ada@example.com", true);
     assert_ne!(rotated, path);
     let (s2, _, b2) = d.get("GET", &path, &[]);
-    let (s3, _, b3) = d.get("GET", "/feeds/nothing.ics", &[]);
+    let (s3, h3, b3) = d.get("GET", "/feeds/nothing.ics", &[]);
     assert_eq!((s1, s2, s3), (404, 404, 404));
+    assert!(guarded(&h3), "{h3}");
     assert!(b1 == b2 && b2 == b3);
     assert_eq!(d.get("GET", &rotated, &[]).0, 200);
     assert_eq!(d.get("POST", &rotated, &[]).0, 405);
@@ -264,7 +250,7 @@ fn feeds_secrets_etags_and_shutdown() {
 
 #[test]
 fn edits_show_in_the_feed_and_bad_edits_are_ignored() {
-    let d = Daemon::start();
+    let mut d = Daemon::start();
     let path = d.feed_path("ada@example.com", false);
     let (_, _, before) = d.get("GET", &path, &[]);
     assert!(before.contains("LOCATION:Room 1"));
@@ -320,7 +306,7 @@ fn edits_show_in_the_feed_and_bad_edits_are_ignored() {
 
 #[test]
 fn mass_cancel_waits_for_sighup() {
-    let d = Daemon::start();
+    let mut d = Daemon::start();
     let path = d.feed_path("ada@example.com", false);
     // Everyone but Grace removed: 2 of 3 series would be cancelled.
     let cut = ROSTER
@@ -356,7 +342,7 @@ fn mass_cancel_waits_for_sighup() {
 #[test]
 fn watchdog_pings_and_status_lines() {
     // WatchdogSec=0.4s: pings every 0.2 s.
-    let d = Daemon::start_with(&[("WATCHDOG_USEC", "400000")]);
+    let mut d = Daemon::start_with(&[("WATCHDOG_USEC", "400000")], ROSTER);
     let t = Instant::now();
     d.expect_notification("WATCHDOG=1");
     d.expect_notification("WATCHDOG=1");
@@ -369,4 +355,123 @@ fn watchdog_pings_and_status_lines() {
     );
     let (status, _, _) = d.stop();
     assert!(status.success());
+}
+
+/// One daemon per state folder: a second `run` (or `run --once`) stops at
+/// once and names the PID that holds it; commands that only read keep
+/// working meanwhile; once the first stops, the folder is free.
+#[test]
+fn one_daemon_per_state_dir_and_read_only_commands_beside_it() {
+    let mut d = Daemon::start();
+    let pid = d.spawned().pid();
+    let t = Instant::now();
+    let (status, log) = match Spawned::try_start(&d.config()) {
+        Ok(_) => panic!("a second daemon started on the same state folder"),
+        Err(e) => e,
+    };
+    assert!(!status.success(), "{status:?}");
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(
+        log.contains(&format!("in use by another touchbase (PID {pid})")),
+        "{log}"
+    );
+    let once = harness::cli(&d.config(), &["run", "--once"]);
+    assert!(!once.status.success());
+    assert!(String::from_utf8_lossy(&once.stderr).contains(&format!("PID {pid}")));
+
+    assert!(d.cli(&["status"]).contains("queued:"));
+    assert!(d.cli(&["plan"]).contains("Nothing to send."));
+    assert!(d
+        .cli(&["preview", "--from", "2027-01-04", "--weeks", "1"])
+        .contains("Grace Hopper"));
+    assert!(d
+        .cli(&[
+            "export",
+            "--person",
+            "grace@example.com",
+            "--from",
+            "2027-01-04"
+        ])
+        .starts_with("BEGIN:VCALENDAR"));
+    assert!(d.cli(&["check"]).contains("3 active reports"));
+
+    let config = d.config();
+    let (status, _, _) = d.stop();
+    assert!(status.success());
+    let again = Spawned::start(&config);
+    assert!(again.stop().0.success());
+}
+
+/// `status` reads only the ledger: a roster with a syntax error, which
+/// stops every other command, does not stop it.
+#[test]
+fn status_needs_no_roster() {
+    let mut d = Daemon::start();
+    d.wait_until("the invitations", || {
+        d.cli(&["status"]).contains("sent:     3")
+    });
+    let config = d.config();
+    let (status, _, _) = d.stop();
+    assert!(status.success());
+    let folder = config.parent().expect("folder");
+    std::fs::write(folder.join("roster.toml"), "[[managers]\nemail = ").expect("break");
+    let out = harness::cli(&config, &["status"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sent:     3"));
+    let out = harness::cli(&config, &["plan"]);
+    assert!(!out.status.success(), "plan needs the roster");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("roster.toml:1:"));
+}
+
+/// /healthz, /metrics and the log at info level name where a roster
+/// error is, never what was found there: here, an opted-out report's
+/// address. `touchbase check` shows the whole error to whoever runs it.
+#[test]
+fn a_bad_edit_on_an_opted_out_line_leaves_no_trace_of_the_address() {
+    let roster = format!(
+        "{ROSTER}\n  [[managers.reports]]\n  email = \"frances@example.com\"\n  name = \"Frances Allen\"\n  start = \"2027-01-08\"\n  opt_out = true\n"
+    );
+    let mut d = Daemon::start_with(&[], &roster);
+    let bad = roster.replace("frances@example.com", "frances@example..com");
+    d.edit(&bad);
+    d.wait_until("degraded health", || {
+        d.get("GET", "/healthz", &[]).2.contains("degraded")
+    });
+    let line = bad
+        .lines()
+        .position(|l| l.contains("frances@"))
+        .expect("line")
+        + 1;
+    let (_, _, health) = d.get("GET", "/healthz", &[]);
+    let h: serde_json::Value = serde_json::from_str(&health).expect("json");
+    let err = h["reload_error"].as_str().expect("reload_error");
+    assert!(
+        err.contains(&format!("roster.toml:{line}:"))
+            && err.contains("key `managers[0].reports[3].email`"),
+        "{err}"
+    );
+    let (_, _, metrics) = d.get("GET", "/metrics", &[]);
+    let check = Command::new(BIN)
+        .args(["check", "--config"])
+        .arg(d.config())
+        .output()
+        .expect("check");
+    assert!(String::from_utf8_lossy(&check.stderr).contains("frances@example..com"));
+    let (status, _, log) = d.stop();
+    assert!(status.success());
+    assert!(log.contains("roster edit ignored"), "{log}");
+    for (what, text) in [
+        ("/healthz", &health),
+        ("/metrics", &metrics),
+        ("the log", &log),
+    ] {
+        assert!(
+            !text.to_lowercase().contains("frances"),
+            "{what} names her: {text}"
+        );
+    }
 }

@@ -40,6 +40,14 @@ fn opted_out() -> String {
     )
 }
 
+/// A port free when asked. The daemon here must serve on a known port
+/// (feed URLs name it); another process taking it in between would fail
+/// the test loudly, not pass it.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
 struct Folder {
     dir: tempfile::TempDir,
     port: u16,
@@ -47,7 +55,7 @@ struct Folder {
 
 impl Folder {
     fn new() -> Folder {
-        let port = setup::free_port();
+        let port = free_port();
         let config = format!(
             "roster = \"roster.toml\"\nstate_dir = \"state\"\n[mail]\ntransport = \"file\"\ndir = \"outbox\"\n\
              [http]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"http://127.0.0.1:{port}\"\n"

@@ -306,8 +306,15 @@ fn invitations_edits_opt_out_and_restarts() {
 
 #[test]
 fn a_server_that_is_down_then_up_gets_everything_once() {
-    let port = mailserver::free_port();
-    let setup = Setup::new(&format!("smtp://127.0.0.1:{port}"), &roster(5, 20, ""));
+    let mail = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(
+        mail.path(),
+        &Options {
+            down: true,
+            ..Options::default()
+        },
+    );
+    let setup = Setup::new(&server.url(), &roster(5, 20, ""));
     let out = setup.once();
     assert!(out.contains("sent 0, deferred 5,"), "{out}");
     let status = String::from_utf8(setup.run(&["status"]).stdout).expect("utf-8");
@@ -324,14 +331,7 @@ fn a_server_that_is_down_then_up_gets_everything_once() {
         .expect("attempts");
     assert_eq!(attempts, 2);
 
-    let mail = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(
-        mail.path(),
-        &Options {
-            port,
-            ..Options::default()
-        },
-    );
+    server.command("up");
     // Before the back-off runs out nothing is sent...
     setup.once();
     assert_eq!(server.messages().len(), 0);
@@ -526,8 +526,16 @@ fn tls_none_is_the_explicit_way_to_authenticate_in_the_clear() {
 /// recipient still receives each UID's SEQUENCE in increasing order.
 #[test]
 fn sequence_grows_per_recipient_and_uid_in_the_order_the_server_received_them() {
-    let port = mailserver::free_port();
-    let setup = Setup::new(&format!("smtp://127.0.0.1:{port}"), &roster(12, 3, ""));
+    let mail = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(
+        mail.path(),
+        &Options {
+            down: true,
+            delay: 0.02,
+            ..Options::default()
+        },
+    );
+    let setup = Setup::new(&server.url(), &roster(12, 3, ""));
     // The server is down: the invitations wait in the outbox...
     setup.once();
     // ...and so do the updates of two edits made meanwhile.
@@ -549,15 +557,7 @@ fn sequence_grows_per_recipient_and_uid_in_the_order_the_server_received_them() 
     // Per series: the invitation; then per edit, the whole series again and
     // a CANCEL of the meeting update sent at the old time.
     assert_eq!(queued, 60, "five messages per series wait");
-    let mail = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(
-        mail.path(),
-        &Options {
-            port,
-            delay: 0.02,
-            ..Options::default()
-        },
-    );
+    server.command("up");
     setup.time_passes();
     let out = setup.once();
     assert!(out.contains("sent 60,"), "{out}");

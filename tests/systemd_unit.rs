@@ -126,11 +126,9 @@ fn packaged_configuration_passes_check() {
 /// `etc` stands in for /etc/touchbase: a file-transport configuration (no
 /// mail leaves the machine) with its state and outbox beside it.
 fn write_config(etc: &Path) {
-    let port = setup::free_port();
     setup::write_folder(
         etc,
-        &format!(
-            r#"roster = "roster.toml"
+        r#"roster = "roster.toml"
 state_dir = "state"
 
 [mail]
@@ -139,10 +137,9 @@ transport = "file"
 dir = "outbox"
 
 [http]
-listen = "127.0.0.1:{port}"
-public_url = "http://127.0.0.1:{port}"
-"#
-        ),
+listen = "127.0.0.1:0"
+public_url = "http://feeds.test"
+"#,
         "roster.toml",
         r#"[[managers]]
 email = "ada@example.com"

@@ -1,6 +1,6 @@
 //! Reading the input files: the configuration (with systemd credentials
 //! and environment overrides) and the roster it names. Parsing and
-//! validation are the core's and [`config`]'s; this module only reads, and
+//! validation are the core's and `config`'s; this module only reads, and
 //! turns an unreadable file into a located error.
 
 use std::collections::BTreeMap;

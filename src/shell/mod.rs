@@ -6,7 +6,7 @@
 //! - `config`: `touchbase.toml` and its environment overrides, resolved
 //!   into typed values (the cron schedule, the SMTP target, the listen
 //!   address) that every command uses as they are.
-//! - `load`: reads the configuration, credentials and roster files.
+//! - [`load`]: reads the configuration, credentials and roster files.
 //! - `ledger`: SQLite in `state_dir`: what was sent, the outbox, feed
 //!   secrets; it maps its rows to the core's typed model.
 //! - `mail`: MIME messages and the transports that deliver them.
@@ -14,16 +14,20 @@
 //!   `state_dir` and in the outbox, whatever the umask.
 //! - `service`: one reconcile carried out (core diff, ledger, messages)
 //!   and the outbox drained; shared by the daemon and `run --once`.
-//! - `daemon`: `touchbase run`: the wake-up loop, HTTP, file watching,
+//! - [`daemon`]: `touchbase run`: the wake-up loop, HTTP, file watching,
 //!   systemd notifications.
+//! - [`lock`]: one daemon per state folder.
 //! - [`commands`]: the command line, one file per command.
 
 pub mod clock;
 pub mod commands;
 pub(crate) mod config;
-pub(crate) mod daemon;
+pub mod daemon;
 pub(crate) mod ledger;
-pub(crate) mod load;
+pub mod load;
+pub mod lock;
 pub(crate) mod mail;
 pub mod private;
 pub(crate) mod service;
+
+pub use config::Config;

@@ -1,6 +1,6 @@
 //! A folder holding a `touchbase.toml` and its roster, as the tests that run
-//! the real binary need it, and a free port for the configuration's
-//! `[http]` section.
+//! the real binary need it. Daemons listen on port 0 and log the address
+//! they got, so no test guesses a free port.
 
 use std::path::{Path, PathBuf};
 
@@ -23,10 +23,4 @@ pub fn temp_folder(config: &str, roster_name: &str, roster: &str) -> tempfile::T
     let dir = tempfile::tempdir().expect("tempdir");
     write_folder(dir.path(), config, roster_name, roster);
     dir
-}
-
-/// A port on 127.0.0.1 that was free a moment ago, for `http.listen`.
-pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
-    listener.local_addr().expect("local addr").port()
 }

@@ -1,11 +1,14 @@
 //! A real SMTP server for the tests: Python's aiosmtpd, installed into a
 //! virtual environment under the target folder on first use (so a fresh
-//! machine needs nothing but python3), started on 127.0.0.1.
+//! machine needs nothing but python3), started on 127.0.0.1, with faults a
+//! test turns on and off while it runs (tests/support/smtp_server.py lists
+//! them): down and up again on the same port, 421 in mid-session, a code
+//! per recipient, a server that accepts and then says nothing.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const AIOSMTPD: &str = "aiosmtpd==1.4.6";
@@ -57,12 +60,15 @@ pub struct Options {
     /// Offer AUTH without STARTTLS, accept any account, and record it
     /// ([`Server::auth_log`]).
     pub auth: bool,
+    /// Start down: the port is bound but refuses connections until `up`.
+    pub down: bool,
 }
 
 /// A running server; stopped when dropped.
 pub struct Server {
     child: Child,
     stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
     /// Its port on 127.0.0.1.
     pub port: u16,
     /// Where accepted messages land.
@@ -82,15 +88,14 @@ impl Server {
             .args(["--tempfail", &opts.tempfail.join(",")])
             .args(["--delay", &opts.delay.to_string()])
             .args(opts.auth.then_some("--auth"))
+            .args(opts.down.then_some("--down"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
             .expect("start smtp server");
-        let stdout = child.stdout.take().expect("stdout");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read port");
+        stdout.read_line(&mut line).expect("read port");
         let port = line
             .trim()
             .strip_prefix("PORT ")
@@ -100,9 +105,21 @@ impl Server {
         Server {
             child,
             stdin,
+            stdout,
             port,
             dir: dir.to_path_buf(),
         }
+    }
+
+    /// Sends a control command (`down`, `up`, `rcpt a@b 452`, `stall
+    /// data`, `hangup 2`, `down-after 3`) and waits until it is in effect.
+    pub fn command(&mut self, cmd: &str) {
+        let stdin = self.stdin.as_mut().expect("server stdin");
+        writeln!(stdin, "{cmd}").expect("send command");
+        stdin.flush().expect("flush command");
+        let mut line = String::new();
+        self.stdout.read_line(&mut line).expect("read answer");
+        assert_eq!(line.trim(), format!("OK {cmd}"), "server answer to {cmd:?}");
     }
 
     /// `smtp://127.0.0.1:<port>`.
@@ -164,8 +181,11 @@ pub fn received(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// A free port on 127.0.0.1 (nothing listens on it when this returns).
-pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
+/// The Message-ID of a raw message, without angle brackets.
+pub fn message_id(raw: &str) -> Option<String> {
+    raw.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("message-id")
+            .then(|| value.trim().trim_matches(['<', '>']).to_string())
+    })
 }

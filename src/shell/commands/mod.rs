@@ -1,8 +1,9 @@
 //! The command line: flags as SPEC.md names them, and one file per command.
 //!
-//! [`run`] loads what a command needs (only the configuration for `status`,
-//! the roster too for the others), sets up logging, and hands over to the
-//! command's module. Commands print to the writer they are given.
+//! [`run`] loads what a command needs (only the configuration for `status`
+//! and for the daemon, which reads the roster itself; the roster too for
+//! the others), sets up logging, and hands over to the command's module.
+//! Commands print to the writer they are given.
 //!
 //! - `check`: validates; prints the summary, fairness and warnings.
 //! - `preview`: the meetings in a window, as text or JSON.
@@ -132,6 +133,9 @@ pub enum CliError {
     /// The daemon stopped on an error.
     #[error("{0:#}")]
     Daemon(anyhow::Error),
+    /// Another process holds the state folder.
+    #[error(transparent)]
+    Lock(#[from] crate::shell::lock::LockError),
     /// Writing the output failed (a closed pipe, a full disk).
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
@@ -151,9 +155,16 @@ pub fn run(
     let config = load::load_config(&path, env)?;
     // `status` reads only the ledger: it must work while the roster has an
     // error, which is when an operator needs it most.
-    if let Command::Status = cli.command {
-        init_logging(&config.log_level, env);
-        return status::status(&config, out);
+    match &cli.command {
+        Command::Status => {
+            init_logging(&config.log_level, env);
+            return status::status(&config, out);
+        }
+        Command::Run(args) if !args.once => {
+            init_logging(&config.log_level, env);
+            return run::daemon(config, env);
+        }
+        _ => {}
     }
     let roster = load::load_roster(&config)?;
     init_logging(&config.log_level, env);
@@ -165,8 +176,7 @@ pub fn run(
         Command::Plan => plan::plan(&loaded, now, out),
         Command::Status => status::status(&loaded.config, out),
         Command::FeedUrl(args) => feed_url::feed_url(&loaded, args, now, out),
-        Command::Run(args) if args.once => run::once(&loaded, now, out),
-        Command::Run(_) => run::daemon(loaded, env),
+        Command::Run(_) => run::once(&loaded, now, out),
     }
 }
 

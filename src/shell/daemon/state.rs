@@ -32,7 +32,7 @@ struct Reader {
 use crate::core::feed::Directory;
 use crate::core::roster::Roster;
 use crate::core::series::History;
-use crate::shell::clock;
+use crate::shell::clock::{self, Clock};
 use crate::shell::config::Config;
 use crate::shell::ledger::Ledger;
 
@@ -80,11 +80,11 @@ pub struct FeedCache {
     pub feeds: HashMap<String, Feed>,
 }
 
-/// The last reload error, as `/healthz` reports it.
+/// What `/healthz` reports.
 #[derive(Debug, Clone, Default)]
 pub struct Health {
-    /// The last roster reload error (location included), if the roster in
-    /// force is not the file on disk.
+    /// Where the last roster reload failed (file, line, column and key,
+    /// never the value), if the roster in force is not the file on disk.
     pub reload_error: Option<String>,
     /// A reload held back by the mass-cancel guard, waiting for SIGHUP.
     pub held_back: Option<String>,
@@ -96,6 +96,20 @@ pub struct Health {
     pub queued: u64,
     /// When the next wake-up is due.
     pub next_wake: Option<Timestamp>,
+    /// Panics in the daemon's tasks since it started.
+    pub panics: u64,
+    /// The task that panicked last, and when.
+    pub last_panic: Option<String>,
+}
+
+impl Health {
+    /// Whether something needs an operator's eye.
+    pub fn degraded(&self) -> bool {
+        self.reload_error.is_some()
+            || self.held_back.is_some()
+            || self.last_error.is_some()
+            || self.panics > 0
+    }
 }
 
 /// Prometheus counters and gauges.
@@ -139,6 +153,8 @@ impl Metrics {
 pub struct Shared {
     /// The configuration (fixed for the daemon's life).
     pub config: Config,
+    /// The clock every task reads.
+    pub clock: Clock,
     /// The roster in force.
     pub current: RwLock<Arc<Current>>,
     /// The generation of `current`, readable without a lock.
@@ -160,8 +176,15 @@ pub struct Shared {
 impl Shared {
     /// The state at start: `roster` and `history` in force, the feed
     /// secrets as read from the ledger, nothing cached or counted yet.
-    pub fn new(config: Config, roster: Roster, history: History, secrets: Secrets) -> Shared {
+    pub fn new(
+        config: Config,
+        roster: Roster,
+        history: History,
+        secrets: Secrets,
+        clock: Clock,
+    ) -> Shared {
         Shared {
+            clock,
             current: RwLock::new(Arc::new(Current::new(Arc::new(roster), history, 0))),
             generation: AtomicU64::new(0),
             feeds: RwLock::new(FeedCache::default()),

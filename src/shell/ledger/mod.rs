@@ -15,8 +15,10 @@
 //! survives the process being killed at any point (SQLite's guarantee for
 //! WAL), and a power cut can at worst roll back the last commits, which
 //! makes touchbase resend, never lose, a message. Schema changes are
-//! numbered migrations tracked in `PRAGMA user_version`.
+//! numbered migrations tracked in `PRAGMA user_version`. Opening it, and
+//! refusing a damaged file, is `open`'s.
 
+mod open;
 mod outbox;
 mod rows;
 
@@ -25,7 +27,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
-pub use outbox::{NewMessage, Queued};
+pub use outbox::{backoff, NewMessage, Queued};
 
 /// Ledger failures. Every one of them is about the local database, so a
 /// caller retries later or stops; none is caused by roster input.
@@ -40,7 +42,7 @@ pub enum LedgerError {
         source: std::io::Error,
     },
     /// SQLite refused something.
-    #[error("ledger {path}: {source}")]
+    #[error("ledger {path}: {source}{}", open::damage_advice(.source))]
     Sqlite {
         /// The database file.
         path: PathBuf,
@@ -64,6 +66,16 @@ pub enum LedgerError {
         found: String,
         /// What it should hold.
         expected: &'static str,
+    },
+    /// The file is not a whole ledger: empty, truncated, or with pages
+    /// SQLite cannot read. Nothing is sent from it: a ledger that has lost
+    /// its record would send every invitation again.
+    #[error("ledger {path} is damaged ({detail}); touchbase will not send from a ledger that cannot say what was sent before, as that could send every invitation again: restore it from a backup (docs/operations.md), or, if nothing was ever sent from it, delete it")]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
     },
     /// The database was written by a newer touchbase.
     #[error("ledger {path} has schema version {found}, newer than this touchbase knows ({known}); upgrade touchbase")]
@@ -154,59 +166,8 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Opens (creating if needed) the ledger in `state_dir`, migrating it
-    /// to the current schema.
-    pub fn open(state_dir: &Path) -> Result<Ledger, LedgerError> {
-        let path = state_dir.join(FILE);
-        // Private, and the file made before SQLite opens it: SQLite gives
-        // `-wal` and `-shm` the database file's mode.
-        crate::shell::private::create_dir_all(state_dir)
-            .and_then(|()| crate::shell::private::create_new_empty(&path))
-            .map_err(|source| LedgerError::StateDir {
-                path: state_dir.to_path_buf(),
-                source,
-            })?;
-        Ledger::open_file(&path)
-    }
-
-    /// Opens the ledger only if it exists (for read-only commands that
-    /// must not create state).
-    pub fn open_existing(state_dir: &Path) -> Result<Option<Ledger>, LedgerError> {
-        let path = state_dir.join(FILE);
-        if path.exists() {
-            Ledger::open_file(&path).map(Some)
-        } else {
-            Ok(None)
-        }
-    }
-
-    fn open_file(path: &Path) -> Result<Ledger, LedgerError> {
-        let err = |source| LedgerError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
-        let conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))
-            .map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(err)?;
-        let mut ledger = Ledger {
-            conn,
-            path: path.to_path_buf(),
-        };
-        ledger.migrate()?;
-        Ok(ledger)
-    }
-
     fn err(&self, source: rusqlite::Error) -> LedgerError {
-        LedgerError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        open::sqlite_error(&self.path, source)
     }
 
     fn migrate(&mut self) -> Result<(), LedgerError> {

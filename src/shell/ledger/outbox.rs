@@ -173,6 +173,21 @@ impl Ledger {
             .map_err(|e| self.err(e))
     }
 
+    /// When the earliest queued message whose next attempt lies after
+    /// `t` is due (unix seconds), if any. After a drain at `t` that found
+    /// nothing it could send, messages due at `t` or earlier are waiting on
+    /// something else (an earlier message to the same person), so this is
+    /// the next time a drain can do anything.
+    pub fn next_due_after(&self, t: i64) -> Result<Option<i64>, LedgerError> {
+        self.conn
+            .query_row(
+                "SELECT MIN(next_attempt_at) FROM messages WHERE state = 'queued' AND next_attempt_at > ?1",
+                [t],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
     /// Number of queued messages.
     pub fn queue_len(&self) -> Result<u64, LedgerError> {
         self.conn

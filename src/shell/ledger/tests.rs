@@ -301,3 +301,42 @@ fn messages_about_one_calendar_object_leave_one_at_a_time_in_order() {
     l.mark_failed(again[0].id, 1030, "550 no").expect("fail");
     assert_eq!(ids(l.due(1030, 10).expect("due")), ["o1"]);
 }
+
+#[test]
+fn a_new_ledger_appears_whole_and_an_emptied_one_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    drop(Ledger::open(&state).expect("create"));
+    let names: Vec<_> = std::fs::read_dir(&state)
+        .expect("state")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, [FILE], "nothing left beside it");
+    std::fs::write(state.join(FILE), b"").expect("empty it");
+    let e = Ledger::open(&state).expect_err("an empty ledger");
+    assert!(matches!(e, LedgerError::Damaged { .. }), "{e}");
+    assert!(e.to_string().contains("restore it from a backup"), "{e}");
+}
+
+#[test]
+fn check_finds_an_overwritten_page_and_a_write_probe_passes_on_a_good_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    {
+        let mut l = Ledger::open(&state).expect("open");
+        let many: Vec<NewMessage> = (0..50).map(|i| msg(&format!("m{i}"))).collect();
+        l.apply(&[series("u1", 0)], &[], &many, 100).expect("apply");
+        l.check().expect("a good ledger passes");
+    }
+    let path = state.join(FILE);
+    let mut bytes = std::fs::read(&path).expect("read");
+    let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+    bytes[page..page + 64].fill(0xff);
+    std::fs::write(&path, bytes).expect("overwrite");
+    let found = Ledger::open(&state).and_then(|mut l| l.check());
+    assert!(
+        matches!(found, Err(LedgerError::Damaged { .. })),
+        "{found:?}"
+    );
+}

@@ -150,7 +150,13 @@ impl Session {
         let conn = &mut self.conn;
         let result: Result<(), Fail> = self.runtime.block_on(async {
             if conn.is_none() {
-                *conn = Some(connect(target).await?);
+                // The whole opening (greeting, EHLO, STARTTLS, AUTH): a
+                // server that accepts and then says nothing must not hold
+                // a sending thread forever.
+                let opened = tokio::time::timeout(TIMEOUT, connect(target))
+                    .await
+                    .map_err(|_| Fail::Io("the SMTP server did not greet in time".into()))?;
+                *conn = Some(opened?);
             }
             match conn.as_mut() {
                 Some(c) => tokio::time::timeout(TIMEOUT, c.send(envelope, body))

@@ -1,56 +1,25 @@
-//! HTTP: `GET`/`HEAD /feeds/<secret>.ics`, `/healthz`, `/metrics`.
+//! What each request gets: `GET`/`HEAD /feeds/<secret>.ics`, `/healthz`,
+//! `/metrics`. Runs on the blocking pool (a feed lookup may read SQLite).
 //!
 //! Feeds are rendered once per person and cached until the roster, the
 //! history or the day changes; the ETag is a hash of the bytes, so a client
 //! that sends it back gets 304. A wrong, rotated or unknown secret, an
 //! opted-out report and a malformed path all get the same 404.
 
-use std::convert::Infallible;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
 
 use http_body_util::Full;
-use hyper::body::{Bytes, Incoming};
+use hyper::body::Bytes;
 use hyper::header::{self, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use hyper::{Method, Response, StatusCode};
 
-use super::state::{Feed, Metrics, Shared};
+use super::super::state::{Feed, Metrics, Shared};
+use super::Resp;
 use crate::core::feed;
 use crate::core::hash::hex128;
 
-type Resp = Response<Full<Bytes>>;
-
-/// Serves until `shutdown` turns true.
-pub async fn serve(
-    listener: TcpListener,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let _ = stream.set_nodelay(true);
-                let shared = shared.clone();
-                tokio::spawn(async move {
-                    let svc = hyper::service::service_fn(move |req| {
-                        let shared = shared.clone();
-                        async move { Ok::<_, Infallible>(handle(&shared, &req)) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), svc)
-                        .await;
-                });
-            }
-            _ = shutdown.changed() => break,
-        }
-    }
-}
-
-fn text(status: StatusCode, body: &'static str) -> Resp {
+/// A plain-text response.
+pub fn text(status: StatusCode, body: &'static str) -> Resp {
     let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())));
     *r.status_mut() = status;
     r.headers_mut().insert(
@@ -65,11 +34,7 @@ fn not_found() -> Resp {
 }
 
 /// Answers one request (pure but for the shared state).
-pub fn handle(shared: &Shared, req: &Request<Incoming>) -> Resp {
-    handle_parts(shared, req.method(), req.uri().path(), req.headers())
-}
-
-fn handle_parts(shared: &Shared, method: &Method, path: &str, headers: &hyper::HeaderMap) -> Resp {
+pub fn handle(shared: &Shared, method: &Method, path: &str, headers: &hyper::HeaderMap) -> Resp {
     let m = &shared.metrics;
     let head = method == Method::HEAD;
     if method != Method::GET && !head {
@@ -81,7 +46,7 @@ fn handle_parts(shared: &Shared, method: &Method, path: &str, headers: &hyper::H
     }
     let resp = match path {
         "/healthz" => healthz(shared),
-        "/metrics" => metrics(shared),
+        "/metrics" => super::metrics::metrics(shared),
         p => match p
             .strip_prefix("/feeds/")
             .and_then(|s| s.strip_suffix(".ics"))
@@ -142,7 +107,7 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
 
 /// The feed of `person`, from the cache or rendered now.
 fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
-    let now = crate::shell::clock::now();
+    let now = shared.clock.now();
     let today = shared.today(now)?;
     let key = (shared.generation.load(Ordering::Acquire), Some(today));
     if let Ok(cache) = shared.feeds.read() {
@@ -186,7 +151,7 @@ fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
 
 fn healthz(shared: &Shared) -> Resp {
     let h = shared.health(|h| h.clone());
-    let degraded = h.reload_error.is_some() || h.held_back.is_some() || h.last_error.is_some();
+    let degraded = h.degraded();
     let body = serde_json::json!({
         "status": if degraded { "degraded" } else { "ok" },
         "reload_error": h.reload_error,
@@ -195,6 +160,8 @@ fn healthz(shared: &Shared) -> Resp {
         "last_reconcile": h.last_reconcile.map(|t| t.to_string()),
         "next_wake": h.next_wake.map(|t| t.to_string()),
         "queue": h.queued,
+        "panics": h.panics,
+        "last_panic": h.last_panic,
     });
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
     r.headers_mut().insert(
@@ -206,98 +173,5 @@ fn healthz(shared: &Shared) -> Resp {
         r.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    r
-}
-
-/// One metric in Prometheus text format: HELP, TYPE and its samples.
-fn put_metric(s: &mut String, name: &str, kind: &str, help: &str, lines: &[(String, u64)]) {
-    s.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
-    for (labels, v) in lines {
-        s.push_str(&format!("{name}{labels} {v}\n"));
-    }
-}
-
-/// `/metrics`. Long only because it is a list: one `put_metric` per
-/// metric, in the order Prometheus shows them.
-fn metrics(shared: &Shared) -> Resp {
-    let m = &shared.metrics;
-    let g = |c: &std::sync::atomic::AtomicU64| c.load(Ordering::Relaxed);
-    let queued = shared.health(|h| h.queued);
-    let reconciles = g(&m.reconciles);
-    let mut s = String::new();
-    put_metric(
-        &mut s,
-        "touchbase_messages_sent_total",
-        "counter",
-        "Messages accepted by the mail server.",
-        &[(String::new(), g(&m.sent))],
-    );
-    put_metric(
-        &mut s,
-        "touchbase_messages_failed_total",
-        "counter",
-        "Messages refused for good.",
-        &[(String::new(), g(&m.failed))],
-    );
-    put_metric(
-        &mut s,
-        "touchbase_messages_deferred_total",
-        "counter",
-        "Transient delivery failures, retried later.",
-        &[(String::new(), g(&m.deferred))],
-    );
-    put_metric(
-        &mut s,
-        "touchbase_messages_queued",
-        "gauge",
-        "Messages waiting in the outbox.",
-        &[(String::new(), queued)],
-    );
-    put_metric(
-        &mut s,
-        "touchbase_reconciles_total",
-        "counter",
-        "Reconciles run.",
-        &[(String::new(), reconciles)],
-    );
-    s.push_str(&format!(
-        "# HELP touchbase_reconcile_duration_seconds Time spent reconciling (and sending).\n# TYPE touchbase_reconcile_duration_seconds summary\ntouchbase_reconcile_duration_seconds_sum {:.6}\ntouchbase_reconcile_duration_seconds_count {reconciles}\n",
-        g(&m.reconcile_micros) as f64 / 1e6
-    ));
-    s.push_str(&format!(
-        "# HELP touchbase_last_reconcile_duration_seconds Duration of the last reconcile.\n# TYPE touchbase_last_reconcile_duration_seconds gauge\ntouchbase_last_reconcile_duration_seconds {:.6}\n",
-        g(&m.last_reconcile_micros) as f64 / 1e6
-    ));
-    put_metric(
-        &mut s,
-        "touchbase_roster_reloads_total",
-        "counter",
-        "Roster reloads applied.",
-        &[(String::new(), g(&m.reloads))],
-    );
-    put_metric(
-        &mut s,
-        "touchbase_roster_reload_errors_total",
-        "counter",
-        "Roster reloads refused or held back.",
-        &[(String::new(), g(&m.reload_errors))],
-    );
-    put_metric(
-        &mut s,
-        "touchbase_feed_requests_total",
-        "counter",
-        "Feed requests by response status.",
-        &[
-            ("{status=\"200\"}".into(), g(&m.feed_200)),
-            ("{status=\"304\"}".into(), g(&m.feed_304)),
-            ("{status=\"404\"}".into(), g(&m.feed_404)),
-            ("{status=\"other\"}".into(), g(&m.feed_other)),
-        ],
-    );
-    let mut r = Response::new(Full::new(Bytes::from(s)));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
     r
 }
