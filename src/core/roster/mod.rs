@@ -4,6 +4,7 @@
 //! into a validated [`Roster`], or into every error found, each naming file,
 //! line, column and key. Nothing here reads files: callers hand in the text.
 
+mod chunks;
 pub mod raw;
 pub mod validate;
 
@@ -172,7 +173,7 @@ pub fn parse_raw(source: &SourceText) -> Result<raw::RawRoster, InputErrors> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     match format_of(&source.path) {
-        Some(Format::Toml) => crate::core::formats::parse_toml(source),
+        Some(Format::Toml) => chunks::parse(source),
         Some(_) if is_json => {
             // JSON is read as YAML (for positions), after a strict JSON
             // syntax check so that YAML's leniency does not leak in.
