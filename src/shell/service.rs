@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use jiff::Timestamp;
 
 use crate::core::events::Organizer;
-use crate::core::reconcile::{self, Outcome, Settings};
+use crate::core::reconcile::{self, Outgoing, Reconciler, Settings};
 use crate::core::roster::Roster;
 use crate::core::series::History;
 use crate::shell::config::Config;
@@ -41,18 +41,23 @@ pub fn organizer(config: &Config) -> Organizer<'_> {
 }
 
 /// Computes what the next reconcile would send, without sending or
-/// recording anything.
+/// recording anything: each message, in order, with its headers only (see
+/// [`Reconciler::headers_only`]), goes to `each`.
 pub fn plan(
     config: &Config,
     roster: &Roster,
     ledger: Option<&Ledger>,
     now: Timestamp,
-) -> Result<Outcome, ServiceError> {
+    each: &mut dyn FnMut(&Outgoing),
+) -> Result<(), ServiceError> {
     let sent = match ledger {
         Some(l) => l.sent()?,
         None => Default::default(),
     };
-    Ok(reconcile::reconcile(roster, &sent, settings(config), now))
+    for m in Reconciler::new(roster, &sent, settings(config), now).headers_only() {
+        each(&m);
+    }
+    Ok(())
 }
 
 fn settings(config: &Config) -> Settings<'_> {
@@ -64,52 +69,67 @@ fn settings(config: &Config) -> Settings<'_> {
     }
 }
 
+/// What a reconcile recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconciled {
+    /// Messages newly queued.
+    pub queued: usize,
+    /// Series states recorded (new, changed, ended or stopped series).
+    pub series: usize,
+}
+
 /// Reconciles once: queues every message due and records the new state,
-/// atomically. Returns the outcome and how many messages were new.
+/// atomically. Each message is made (calendar object, bodies, MIME) and
+/// stored before the next one is, so a reconcile that sends thousands
+/// never holds every body at once: memory a long-running daemon would
+/// otherwise keep.
 pub fn reconcile(
     config: &Config,
     roster: &Roster,
     ledger: &mut Ledger,
     now: Timestamp,
-) -> Result<(Outcome, usize), ServiceError> {
+) -> Result<Reconciled, ServiceError> {
     let sent = ledger.sent()?;
-    let outcome = reconcile::reconcile(roster, &sent, settings(config), now);
-    // Each MIME message is built as it is stored, so that a reconcile that
-    // sends thousands never holds every body at once (memory a long-running
-    // daemon would otherwise keep).
-    let messages = outcome.messages.iter().map(|m| {
-        let body = message::build(&Invitation {
-            from_name: config.mail.from_name.clone(),
-            from_email: config.mail.from_email.clone(),
-            to_name: m.to.name.clone(),
-            to_email: m.to.email.clone(),
-            subject: m.body.subject.clone(),
-            text: m.body.text.clone(),
-            html: m.body.html.clone(),
-            method: m.method,
-            ics: m.ics.clone(),
-            message_id: m.message_id.clone(),
-            date: now.as_second(),
-        })?;
-        Ok::<_, ServiceError>(NewMessage {
-            message_id: m.message_id.clone(),
-            uid: m.uid.clone(),
-            recurrence_id: m.recurrence_id.clone(),
-            sequence: m.sequence,
-            method: m.method.as_str().to_string(),
-            recipient: m.to.email.clone(),
-            subject: m.body.subject.clone(),
-            content_hash: m.content_hash.clone(),
-            body,
-        })
-    });
-    let queued = ledger.apply_stream(
-        &outcome.series,
-        &outcome.occurrences,
-        messages,
-        now.as_second(),
-    )??;
-    Ok((outcome, queued))
+    let mut reconciler = Reconciler::new(roster, &sent, settings(config), now);
+    let mut batch = ledger.batch(now.as_second())?;
+    for m in reconciler.by_ref() {
+        batch.queue(&new_message(config, m, now)?)?;
+    }
+    let (series, occurrences) = reconciler.finish();
+    batch.record(&series, &occurrences)?;
+    let queued = batch.commit()?;
+    Ok(Reconciled {
+        queued,
+        series: series.len(),
+    })
+}
+
+/// `m` as a MIME message, ready to queue.
+fn new_message(config: &Config, m: Outgoing, now: Timestamp) -> Result<NewMessage, ServiceError> {
+    let body = message::build(&Invitation {
+        from_name: config.mail.from_name.clone(),
+        from_email: config.mail.from_email.clone(),
+        to_name: m.to.name,
+        to_email: m.to.email.clone(),
+        subject: m.body.subject.clone(),
+        text: m.body.text,
+        html: m.body.html,
+        method: m.method,
+        ics: m.ics,
+        message_id: m.message_id.clone(),
+        date: now.as_second(),
+    })?;
+    Ok(NewMessage {
+        message_id: m.message_id,
+        uid: m.uid,
+        recurrence_id: m.recurrence_id,
+        sequence: m.sequence,
+        method: m.method.as_str().to_string(),
+        recipient: m.to.email,
+        subject: m.body.subject,
+        content_hash: m.content_hash,
+        body,
+    })
 }
 
 /// The pairs' earlier series, from the ledger when there is one (a series

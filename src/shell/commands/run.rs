@@ -33,7 +33,7 @@ pub fn once(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), 
     let config = &loaded.config;
     let mut ledger = Ledger::open(&config.state_dir).map_err(ServiceError::from)?;
     let t = clock::instant();
-    let (_, queued) = service::reconcile(config, &loaded.roster, &mut ledger, now)?;
+    let queued = service::reconcile(config, &loaded.roster, &mut ledger, now)?.queued;
     let reconciled = clock::since(t);
     let sender = Sender::new(&config.mail.transport).map_err(ServiceError::from)?;
     let stop = AtomicBool::new(false);

@@ -233,8 +233,9 @@ fn reconcile_and_send(
     let current = shared.current();
     let config = &shared.config;
     let now = crate::shell::clock::now();
-    let (outcome, queued) = service::reconcile(config, &current.roster, ledger, now)?;
-    if !outcome.series.is_empty() {
+    let done = service::reconcile(config, &current.roster, ledger, now)?;
+    let queued = done.queued;
+    if done.series > 0 {
         // A split series changes the history feeds and previews are built on.
         let history = crate::core::reconcile::history(&ledger.sent()?);
         shared.set_current(current.roster.clone(), history);
