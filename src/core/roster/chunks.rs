@@ -6,10 +6,11 @@
 //! every fresh page of it. But a roster is mostly a long list of
 //! `[[managers]]` tables, and nothing in one of them can reach into
 //! another: TOML has no way to name an element of an array of tables other
-//! than the last one. So the file is cut before each `[[managers]]` header
-//! (found with `toml_parser`'s lexer, which allocates nothing) and each
-//! piece is read on its own, with the positions of its values shifted to
-//! where the piece starts in the file.
+//! than the last one. So the file is cut before `[[managers]]` headers
+//! (found with `toml_parser`'s lexer, which allocates nothing) into pieces
+//! of a few managers, each piece is read on its own, with the positions of
+//! its values shifted to where the piece starts in the file, and each
+//! manager is validated as soon as it is read ([`Validator`]).
 //!
 //! Only a roster of the usual shape is read this way: top-level tables and
 //! keys first, then the managers, with nothing but `managers.…` headers
@@ -22,30 +23,64 @@ use serde::Deserialize;
 use toml_parser::lexer::{Token, TokenKind};
 
 use super::raw::{RawManager, RawRoster};
+use super::validate::{validate, Validator};
+use super::Roster;
 use crate::core::formats;
 use crate::core::source::{with_format_at, Format, InputErrors, SourceText};
 
-/// Parses the TOML roster `source` into its raw form, a manager at a time
+/// How many managers are parsed together: enough that the fixed cost of a
+/// parse (its token and event buffers) is spread thin, few enough that a
+/// piece's tree stays small (a few MB at 10 reports a manager).
+const PER_PIECE: usize = 32;
+
+/// Parses the TOML roster `source` into its raw form, a piece at a time
 /// when it has the usual shape, else as a whole.
 pub fn parse(source: &SourceText) -> Result<RawRoster, InputErrors> {
-    match by_manager(&source.text) {
+    let raw = by_piece(&source.text, |head| head, |raw, m| raw.managers.push(m));
+    match raw {
         Some(raw) => Ok(raw),
         None => formats::parse_toml(source),
     }
 }
 
-/// The roster read a piece at a time; `None` when it does not have the
-/// usual shape or has an error.
-fn by_manager(text: &str) -> Option<RawRoster> {
-    let managers = manager_starts(text)?;
-    let first = *managers.first()?;
-    let mut raw = head(text.get(..first)?)?;
-    raw.managers.reserve(managers.len());
-    let ends = managers.iter().skip(1).copied().chain([text.len()]);
-    for (start, end) in managers.iter().copied().zip(ends) {
-        raw.managers.push(manager(text.get(start..end)?, start)?);
+/// Parses and validates the TOML roster `source`. Read a piece at a time,
+/// each manager is validated as soon as it is read and then dropped, so
+/// the raw roster (about as large as the validated one) is never held
+/// whole.
+pub fn roster(source: &SourceText) -> Result<Roster, InputErrors> {
+    let validated = by_piece(
+        &source.text,
+        |head| Validator::new(source, &head.defaults, &head.prompts),
+        |v, m| v.manager(&m),
+    );
+    match validated {
+        Some(v) => v.finish(),
+        None => validate(source, formats::parse_toml(source)?),
     }
-    Some(raw)
+}
+
+/// Reads `text` a piece at a time: `start` gets what comes before the
+/// managers, `each` every manager in order. `None` when the roster does
+/// not have the usual shape or has an error: the caller then reads it
+/// whole.
+fn by_piece<V>(
+    text: &str,
+    start: impl FnOnce(RawRoster) -> V,
+    mut each: impl FnMut(&mut V, RawManager),
+) -> Option<V> {
+    let starts = manager_starts(text)?;
+    let first = *starts.first()?;
+    let mut v = start(head(text.get(..first)?)?);
+    let mut pieces = starts.chunks(PER_PIECE).peekable();
+    while let Some(piece) = pieces.next() {
+        let from = *piece.first()?;
+        let to = pieces.peek().and_then(|p| p.first()).copied();
+        let to = to.unwrap_or(text.len());
+        for m in managers(text.get(from..to)?, from, piece.len())? {
+            each(&mut v, m);
+        }
+    }
+    Some(v)
 }
 
 /// What comes before the first manager: `[defaults]`, `[[prompts]]`. It
@@ -65,25 +100,21 @@ fn head(text: &str) -> Option<RawRoster> {
     })
 }
 
-/// The `managers` of one piece: exactly one manager, since a piece runs
-/// from one `[[managers]]` header to the next.
+/// The `managers` of one piece.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Piece {
     managers: Vec<RawManager>,
 }
 
-/// One `[[managers]]` table and its reports, the piece's text starting
-/// `offset` bytes into the file.
-fn manager(text: &str, offset: usize) -> Option<RawManager> {
+/// The `count` managers of a piece whose text starts `offset` bytes into
+/// the file.
+fn managers(text: &str, offset: usize, count: usize) -> Option<Vec<RawManager>> {
     let table = toml::de::DeTable::parse(text).ok()?;
-    let mut piece = with_format_at(Format::Toml, offset, || {
+    let piece = with_format_at(Format::Toml, offset, || {
         Piece::deserialize(toml::Deserializer::from(table)).ok()
     })?;
-    match piece.managers.len() {
-        1 => piece.managers.pop(),
-        _ => None,
-    }
+    (piece.managers.len() == count).then_some(piece.managers)
 }
 
 /// The byte offsets of the `[[managers]]` headers, in order; `None` when

@@ -161,8 +161,10 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 /// Parses and validates a roster file's text.
 pub fn parse(source: &SourceText) -> Result<Roster, InputErrors> {
-    let raw = parse_raw(source)?;
-    validate(source, raw)
+    match format_of(&source.path) {
+        Some(Format::Toml) => chunks::roster(source),
+        _ => validate(source, parse_raw(source)?),
+    }
 }
 
 /// Parses a roster file's text into its raw form, by extension.

@@ -28,6 +28,10 @@ const USUAL: &[&str] = &[
      [[managers]]\nemail = \"c@example.com\"\n",
 ];
 
+fn by_manager(text: &str) -> Option<RawRoster> {
+    by_piece(text, |head| head, |raw, m| raw.managers.push(m))
+}
+
 fn whole(text: &str) -> Result<RawRoster, InputErrors> {
     formats::parse_toml(&SourceText::new("r.toml", text))
 }
@@ -110,4 +114,41 @@ fn headers_are_classified() {
     assert_eq!(kind("[[managers.\"reports\"]]"), Header::Other);
     assert_eq!(kind("[defaults]"), Header::Other);
     assert_eq!(kind("[ [managers]]"), Header::Other);
+}
+
+/// `n` managers of two reports each; `edit` changes the text.
+fn many(n: usize, edit: impl Fn(usize, usize) -> String) -> String {
+    let mut text = String::from("[defaults]\ncadence = \"weekly\"\n\n");
+    for m in 0..n {
+        text.push_str(&format!("[[managers]]\nemail = \"m{m}@example.com\"\n"));
+        for r in 0..2 {
+            text.push_str(&format!(
+                "  [[managers.reports]]\n  email = \"{}\"\n  start = \"2027-01-05\"\n",
+                edit(m, r)
+            ));
+        }
+    }
+    text
+}
+
+#[test]
+fn many_pieces_read_and_validated_like_the_whole_file() {
+    let good = many(3 * PER_PIECE + 5, |m, r| format!("r{m}-{r}@example.com"));
+    // The same report under two managers in different pieces, and a bad
+    // address: errors that span pieces, or come from validation.
+    let bad = many(3 * PER_PIECE + 5, |m, r| match (m, r) {
+        (70, 1) => "r1-0@example.com".to_string(),
+        (90, 0) => "not an address".to_string(),
+        _ => format!("r{m}-{r}@example.com"),
+    });
+    for text in [good, bad] {
+        let by = by_manager(&text).expect("usual shape");
+        assert_eq!(
+            format!("{by:?}"),
+            format!("{:?}", whole(&text).expect("parses"))
+        );
+        let source = SourceText::new("r.toml", text.as_str());
+        let whole = validate(&source, formats::parse_toml(&source).expect("parses"));
+        assert_eq!(format!("{:?}", roster(&source)), format!("{whole:?}"));
+    }
 }
