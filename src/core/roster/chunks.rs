@@ -36,7 +36,7 @@ const PER_PIECE: usize = 32;
 /// Parses the TOML roster `source` into its raw form, a piece at a time
 /// when it has the usual shape, else as a whole.
 pub fn parse(source: &SourceText) -> Result<RawRoster, InputErrors> {
-    let raw = by_piece(&source.text, |head| head, |raw, m| raw.managers.push(m));
+    let raw = by_piece(&source.text, |head, _| head, |raw, m| raw.managers.push(m));
     match raw {
         Some(raw) => Ok(raw),
         None => formats::parse_toml(source),
@@ -50,7 +50,11 @@ pub fn parse(source: &SourceText) -> Result<RawRoster, InputErrors> {
 pub fn roster(source: &SourceText) -> Result<Roster, InputErrors> {
     let validated = by_piece(
         &source.text,
-        |head| Validator::new(source, &head.defaults, &head.prompts),
+        |head, layout| {
+            let mut v = Validator::new(source, &head.defaults, &head.prompts);
+            v.expect(layout.starts.len(), layout.under);
+            v
+        },
         |v, m| v.manager(&m),
     );
     match validated {
@@ -65,12 +69,13 @@ pub fn roster(source: &SourceText) -> Result<Roster, InputErrors> {
 /// whole.
 fn by_piece<V>(
     text: &str,
-    start: impl FnOnce(RawRoster) -> V,
+    start: impl FnOnce(RawRoster, &Layout) -> V,
     mut each: impl FnMut(&mut V, RawManager),
 ) -> Option<V> {
-    let starts = manager_starts(text)?;
+    let layout = manager_starts(text)?;
+    let starts = &layout.starts;
     let first = *starts.first()?;
-    let mut v = start(head(text.get(..first)?)?);
+    let mut v = start(head(text.get(..first)?)?, &layout);
     let mut pieces = starts.chunks(PER_PIECE).peekable();
     while let Some(piece) = pieces.next() {
         let from = *piece.first()?;
@@ -117,11 +122,21 @@ fn managers(text: &str, offset: usize, count: usize) -> Option<Vec<RawManager>> 
     (piece.managers.len() == count).then_some(piece.managers)
 }
 
-/// The byte offsets of the `[[managers]]` headers, in order; `None` when
-/// the roster has none, or another header among them (anything but
-/// `[[managers]]` and `managers.…` after the first one).
-fn manager_starts(text: &str) -> Option<Vec<usize>> {
+/// Where the managers are: the byte offsets of the `[[managers]]`
+/// headers, in order, and how many `managers.…` headers (reports, mostly)
+/// follow them.
+#[derive(Debug, PartialEq, Eq)]
+struct Layout {
+    starts: Vec<usize>,
+    under: usize,
+}
+
+/// The layout of the managers; `None` when the roster has none, or
+/// another header among them (anything but `[[managers]]` and
+/// `managers.…` after the first one).
+fn manager_starts(text: &str) -> Option<Layout> {
     let mut starts = Vec::new();
+    let mut under = 0;
     let mut tokens = toml_parser::Source::new(text).lex();
     // Whether only whitespace came since the line began, and whether a
     // value is being read (after `=`, until the line ends outside any
@@ -141,7 +156,7 @@ fn manager_starts(text: &str) -> Option<Vec<usize>> {
             TokenKind::LeftSquareBracket if line_start && !in_value => {
                 match header(text, token.span().start(), &mut tokens) {
                     Header::Managers => starts.push(token.span().start()),
-                    Header::UnderManagers if !starts.is_empty() => {}
+                    Header::UnderManagers if !starts.is_empty() => under += 1,
                     _ if starts.is_empty() => {}
                     _ => return None,
                 }
@@ -155,7 +170,7 @@ fn manager_starts(text: &str) -> Option<Vec<usize>> {
         }
         line_start = false;
     }
-    Some(starts)
+    Some(Layout { starts, under })
 }
 
 /// What a table header names.

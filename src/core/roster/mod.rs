@@ -127,8 +127,9 @@ impl Roster {
     /// real domain (the organizer's) is what RFC 5545 asks for.
     pub fn set_uid_domain(&mut self, domain: &str) {
         for p in &mut self.pairs {
-            if let Some((hash, _)) = p.uid.split_once('@') {
-                p.uid = format!("{hash}@{domain}");
+            if let Some(at) = p.uid.find('@') {
+                p.uid.truncate(at + 1);
+                p.uid.push_str(domain);
             }
         }
     }

@@ -155,6 +155,8 @@ struct Seen {
 /// then each manager followed by their reports.
 pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErrors> {
     let mut v = Validator::new(source, &raw.defaults, &raw.prompts);
+    let reports = raw.managers.iter().map(|m| m.reports.len()).sum();
+    v.expect(raw.managers.len(), reports);
     for m in &raw.managers {
         v.manager(m);
     }
@@ -202,6 +204,16 @@ impl<'a> Validator<'a> {
             pairs: Vec::new(),
             seen: Seen::default(),
         }
+    }
+
+    /// Makes room for `managers` managers and `reports` reports, when a
+    /// reader knows about how many are coming: the duplicate checks' maps
+    /// then never grow, which costs a rehash of every address each time.
+    pub fn expect(&mut self, managers: usize, reports: usize) {
+        self.managers.reserve(managers);
+        self.pairs.reserve(reports);
+        self.seen.managers.reserve(managers);
+        self.seen.reports.reserve(reports);
     }
 
     /// Checks the next `[[managers]]` entry and its reports.

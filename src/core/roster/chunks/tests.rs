@@ -29,7 +29,7 @@ const USUAL: &[&str] = &[
 ];
 
 fn by_manager(text: &str) -> Option<RawRoster> {
-    by_piece(text, |head| head, |raw, m| raw.managers.push(m))
+    by_piece(text, |head, _| head, |raw, m| raw.managers.push(m))
 }
 
 fn whole(text: &str) -> Result<RawRoster, InputErrors> {
@@ -94,7 +94,10 @@ fn headers_only_at_line_starts_outside_values() {
     let second = text.rfind("[[managers]]").expect("in text");
     assert_eq!(
         manager_starts(text),
-        Some(vec![text.find("[[managers]]").expect("in text"), second])
+        Some(Layout {
+            starts: vec![text.find("[[managers]]").expect("in text"), second],
+            under: 0
+        })
     );
 }
 
