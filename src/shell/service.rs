@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use jiff::Timestamp;
 
 use crate::core::events::Organizer;
-use crate::core::reconcile::{self, Outgoing, Reconciler, Settings};
+use crate::core::reconcile::{Outgoing, Reconciler, Settings};
 use crate::core::roster::Roster;
 use crate::core::series::History;
 use crate::shell::config::Config;
@@ -92,15 +92,24 @@ pub fn reconcile(
     let sent = ledger.sent()?;
     let mut reconciler = Reconciler::new(roster, &sent, settings(config), now);
     let mut batch = ledger.batch(now.as_second())?;
-    for m in reconciler.by_ref() {
+    let (mut series, mut occurrences) = (Vec::new(), Vec::new());
+    let mut recorded = 0;
+    while let Some(m) = reconciler.next() {
         batch.queue(&new_message(config, m, now)?)?;
+        reconciler.take_states(&mut series, &mut occurrences);
+        if !(series.is_empty() && occurrences.is_empty()) {
+            batch.record(&series, &occurrences)?;
+            recorded += series.len();
+            series.clear();
+            occurrences.clear();
+        }
     }
     let (series, occurrences) = reconciler.finish();
     batch.record(&series, &occurrences)?;
     let queued = batch.commit()?;
     Ok(Reconciled {
         queued,
-        series: series.len(),
+        series: recorded + series.len(),
     })
 }
 
@@ -137,7 +146,7 @@ fn new_message(config: &Config, m: Outgoing, now: Timestamp) -> Result<NewMessag
 /// without creating anything.
 pub fn history(config: &Config) -> Result<History, ServiceError> {
     match Ledger::open_existing(&config.state_dir)? {
-        Some(l) => Ok(reconcile::history(&l.sent()?)),
+        Some(l) => Ok(l.history()?),
         None => Ok(History::new()),
     }
 }

@@ -79,6 +79,12 @@ impl<'a> Ctx<'a> {
         next
     }
 
+    /// Forgets the SEQUENCE numbers handed out so far, once no message
+    /// about their UIDs can follow.
+    pub fn forget_sequences(&mut self) {
+        self.sequences.clear();
+    }
+
     /// The last SEQUENCE sent for `uid`, this reconcile included.
     pub fn sequence(&self, uid: &str, sent: Option<&SentSeries>) -> u32 {
         self.sequences

@@ -52,7 +52,7 @@ pub async fn run(loaded: Loaded, env: &BTreeMap<String, String>) -> anyhow::Resu
         env.get("WATCHDOG_PID").map(String::as_str),
     );
     let ledger = Ledger::open(&config.state_dir)?;
-    let history = crate::core::reconcile::history(&ledger.sent()?);
+    let history = ledger.history()?;
     let sender =
         Sender::new(&config.mail.transport).map_err(|e| anyhow::anyhow!("mail transport: {e}"))?;
     let listener = tokio::net::TcpListener::bind(config.http.listen)
@@ -237,7 +237,7 @@ fn reconcile_and_send(
     let queued = done.queued;
     if done.series > 0 {
         // A split series changes the history feeds and previews are built on.
-        let history = crate::core::reconcile::history(&ledger.sent()?);
+        let history = ledger.history()?;
         shared.set_current(current.roster.clone(), history);
     }
     let d = service::drain(config, ledger, sender, stop)?;

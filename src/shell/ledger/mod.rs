@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
+use crate::core::series::History;
 pub use outbox::{NewMessage, Queued};
 
 /// Ledger failures. Every one of them is about the local database, so a
@@ -248,6 +249,17 @@ impl Ledger {
         raw.into_sent().map_err(|c| c.at(&self.path))
     }
 
+    /// What the schedule needs of what was sent ([`History`]): the series
+    /// that changes ended and when pauses began. Only those rows are read
+    /// (and any whose state is not `active`, so a damaged one is still an
+    /// error): after invitations to 100,000 pairs, the whole ledger is
+    /// 60 MB in memory, the history a few rows.
+    pub fn history(&self) -> Result<History, LedgerError> {
+        let raw = rows::read_where(&self.conn, HISTORY_ROWS).map_err(|e| self.err(e))?;
+        let sent = raw.into_sent().map_err(|c| c.at(&self.path))?;
+        Ok(crate::core::reconcile::history(&sent))
+    }
+
     /// Records a reconcile's outcome in one transaction: the series and
     /// occurrence states it leaves behind and the messages it queues. A
     /// crash before the commit leaves the ledger as it was, and the next
@@ -366,6 +378,9 @@ impl Ledger {
         run().map_err(|e| self.err(e))
     }
 }
+
+/// The series rows [`Ledger::history`] reads.
+const HISTORY_ROWS: &str = "state <> 'active' OR paused_from IS NOT NULL";
 
 /// A reconcile being recorded: see [`Ledger::batch`].
 pub struct Batch<'l> {
