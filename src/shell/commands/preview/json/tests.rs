@@ -123,3 +123,26 @@ fn escapes_like_serde_json() {
         assert_eq!(ours, serde_json::to_vec(s).expect("serializes"), "{s:?}");
     }
 }
+
+#[test]
+fn a_meeting_read_from_its_pair_is_the_same_bytes() {
+    let roster = roster::parse(&SourceText::new("r.toml", ROSTER)).expect("valid");
+    let window = Window::weeks(date(2027, 3, 20), 6);
+    let history = History::new();
+    let meetings = crate::core::plan::plan(&roster, &history, window, None);
+    let pairs = PairFields::new(&roster).expect("writes");
+    for m in &meetings {
+        assert!(pairs.of(&roster, m).is_some());
+        let (mut shared, mut alone) = (Vec::new(), Vec::new());
+        meeting(&mut shared, &roster, &pairs, m).expect("writes");
+        meeting_alone(&mut alone, &roster, m).expect("writes");
+        assert_eq!(
+            String::from_utf8_lossy(&shared),
+            String::from_utf8_lossy(&alone)
+        );
+    }
+    // A pair that is not the roster's is written from its own fields.
+    let other = roster.clone();
+    let m = crate::core::plan::plan(&other, &history, window, None);
+    assert!(m.first().is_some_and(|m| pairs.of(&roster, m).is_none()));
+}
