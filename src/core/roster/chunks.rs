@@ -10,7 +10,8 @@
 //! (found with `toml_parser`'s lexer, which allocates nothing) into pieces
 //! of a few managers, each piece is read on its own, with the positions of
 //! its values shifted to where the piece starts in the file, and each
-//! manager is validated as soon as it is read ([`Validator`]).
+//! manager is validated as soon as it is read ([`Validator`]), while a
+//! second thread parses the next pieces.
 //!
 //! Only a roster of the usual shape is read this way: top-level tables and
 //! keys first, then the managers, with nothing but `managers.…` headers
@@ -67,25 +68,56 @@ pub fn roster(source: &SourceText) -> Result<Roster, InputErrors> {
 /// managers, `each` every manager in order. `None` when the roster does
 /// not have the usual shape or has an error: the caller then reads it
 /// whole.
+///
+/// Parsing a piece takes about as long as what `each` does with its
+/// managers (validating them), so a second thread parses the next pieces
+/// meanwhile, a few ahead at most.
 fn by_piece<V>(
     text: &str,
     start: impl FnOnce(RawRoster, &Layout) -> V,
     mut each: impl FnMut(&mut V, RawManager),
 ) -> Option<V> {
     let layout = manager_starts(text)?;
-    let starts = &layout.starts;
-    let first = *starts.first()?;
+    let first = *layout.starts.first()?;
     let mut v = start(head(text.get(..first)?)?, &layout);
-    let mut pieces = starts.chunks(PER_PIECE).peekable();
-    while let Some(piece) = pieces.next() {
-        let from = *piece.first()?;
-        let to = pieces.peek().and_then(|p| p.first()).copied();
-        let to = to.unwrap_or(text.len());
-        for m in managers(text.get(from..to)?, from, piece.len())? {
-            each(&mut v, m);
+    let starts = layout.starts.as_slice();
+    let read = std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        scope.spawn(move || {
+            for (from, to, count) in pieces(starts, text.len()) {
+                let parsed = text.get(from..to).and_then(|t| managers(t, from, count));
+                let failed = parsed.is_none();
+                // A closed channel: the reader stopped at an error.
+                if tx.send(parsed).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        let mut read = 0;
+        for parsed in rx {
+            for m in parsed? {
+                each(&mut v, m);
+                read += 1;
+            }
         }
-    }
-    Some(v)
+        Some(read)
+    });
+    (read? == starts.len()).then_some(v)
+}
+
+/// The pieces of the managers starting at `starts`: the text from the
+/// first header of a piece to the first of the next, and how many
+/// managers it holds.
+fn pieces(starts: &[usize], end: usize) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+    let ends = starts
+        .chunks(PER_PIECE)
+        .skip(1)
+        .filter_map(|p| p.first().copied())
+        .chain([end]);
+    starts
+        .chunks(PER_PIECE)
+        .zip(ends)
+        .filter_map(|(p, to)| Some((*p.first()?, to, p.len())))
 }
 
 /// What comes before the first manager: `[defaults]`, `[[prompts]]`. It

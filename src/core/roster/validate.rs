@@ -143,10 +143,11 @@ impl ManagerEntry {
 /// Addresses already listed (lowercased), for the duplicate checks.
 #[derive(Default)]
 struct Seen {
-    /// Manager address -> line of its first entry.
-    managers: HashMap<String, usize>,
-    /// Report address -> (line, index of the manager it is listed under).
-    reports: HashMap<String, (usize, usize)>,
+    /// Manager address -> where its first entry is (its line is looked up
+    /// only for an error).
+    managers: HashMap<String, Pos>,
+    /// Report address -> (where, index of the manager it is listed under).
+    reports: HashMap<String, (Pos, usize)>,
 }
 
 /// Validates a raw roster: all errors, or the model.
@@ -266,7 +267,8 @@ impl<'a> Validator<'a> {
 
     /// A manager listed twice is an error on the second entry.
     fn manager_once(&mut self, m: &RawManager, at: At, lower: &str) {
-        if let Some(line) = self.seen.managers.get(lower) {
+        if let Some(&first) = self.seen.managers.get(lower) {
+            let line = self.c.line(first);
             let found = format!(
                 "{}, already listed as a manager on line {line}",
                 quoted(m.email.value.trim())
@@ -275,8 +277,7 @@ impl<'a> Validator<'a> {
             self.c
                 .error(m.email.pos, &key, found, "each manager listed once");
         } else {
-            let line = self.c.line(m.email.pos);
-            self.seen.managers.insert(lower.to_string(), line);
+            self.seen.managers.insert(lower.to_string(), m.email.pos);
         }
     }
 
@@ -361,7 +362,8 @@ impl<'a> Validator<'a> {
             let key = key(at, "email");
             self.c
                 .error(r.email.pos, &key, found, "a report other than the manager");
-        } else if let Some(&(line, under)) = self.seen.reports.get(lower) {
+        } else if let Some(&(first, under)) = self.seen.reports.get(lower) {
+            let line = self.c.line(first);
             let under = self
                 .managers
                 .get(under)
@@ -378,7 +380,7 @@ impl<'a> Validator<'a> {
                 "each report listed under one manager only",
             );
         } else {
-            let entry = (self.c.line(r.email.pos), manager.index);
+            let entry = (r.email.pos, manager.index);
             self.seen.reports.insert(lower.to_string(), entry);
         }
     }
@@ -386,12 +388,13 @@ impl<'a> Validator<'a> {
 
 /// The UID of a pair's series: stable for the pair, whatever else changes.
 pub fn series_uid(manager_key: &str, report_key: &str) -> String {
-    let h = hex128(&[
+    let mut uid = hex128(&[
         b"touchbase-series",
         manager_key.as_bytes(),
         report_key.as_bytes(),
     ]);
-    format!("{h}@touchbase")
+    uid.push_str("@touchbase");
+    uid
 }
 
 fn key(prefix: impl std::fmt::Display, name: &str) -> String {
