@@ -247,6 +247,7 @@ fn send_whole(
     events.sequence = ctx.next_sequence(&uid, sent);
     let headline = headline(events);
     let (manager, report) = people(events.pair);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind,
         uid: &uid,
@@ -258,7 +259,7 @@ fn send_whole(
         headline: &headline,
         prompts: &[],
         location: &events.pair.location,
-        ics: render::series_request(events, ctx.settings.organizer, ctx.now),
+        ics: &|| render::series_request(events, org, now),
     });
     for o in &events.overrides {
         ctx.out.occurrences.push(SentOccurrence {
@@ -290,6 +291,7 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
     let headline = render::when(start, events.series.timezone);
     let prompts: Vec<&str> = o.prompt_texts(events.bank).collect();
     let (manager, report) = people(events.pair);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::Occurrence,
         uid: &uid,
@@ -301,7 +303,7 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
         headline: &headline,
         prompts: &prompts,
         location: &events.pair.location,
-        ics: render::occurrence_request(events, i, ctx.settings.organizer, ctx.now),
+        ics: &|| render::occurrence_request(events, i, org, now),
     });
     ctx.out.occurrences.push(SentOccurrence {
         uid,
@@ -355,6 +357,7 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         occurrence: Some(rid),
     };
     let headline = render::when(rid, of.timezone);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::CancelOccurrence,
         uid: of.uid,
@@ -366,7 +369,7 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         headline: &headline,
         prompts: &[],
         location: "",
-        ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
+        ics: &|| render::cancel(&c, org, now),
     });
 }
 

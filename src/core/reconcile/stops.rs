@@ -101,6 +101,7 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
     };
     events.sequence = ctx.next_sequence(&s.uid, Some(s));
     let headline = headline(&events);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::EndSeries,
         uid: &s.uid,
@@ -112,7 +113,7 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
         headline: &headline,
         prompts: &[],
         location: &s.location,
-        ics: render::series_request(&events, ctx.settings.organizer, ctx.now),
+        ics: &|| render::series_request(&events, org, now),
     });
     let of = Of {
         uid: &s.uid,
@@ -161,6 +162,7 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         s.shape.cadence,
         render::when(dtstart, &zone.name)
     );
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::CancelSeries,
         uid: &s.uid,
@@ -172,7 +174,7 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         headline: &headline,
         prompts: &[],
         location: "",
-        ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
+        ics: &|| render::cancel(&c, org, now),
     });
     let mut cancelled = s.clone();
     cancelled.sequence = sequence;
