@@ -27,6 +27,7 @@ pub mod feed;
 pub(crate) mod formats;
 pub(crate) mod hash;
 pub(crate) mod ical;
+pub mod placement;
 pub mod plan;
 pub mod prompts;
 pub mod reconcile;

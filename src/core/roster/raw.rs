@@ -38,16 +38,22 @@ pub struct RawSettings {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `hours`: working hours in the person's own zone.
+    pub hours: Option<Loc<String>>,
+    /// `max_per_day`: most 1:1s placed on one day of a manager.
+    pub max_per_day: Option<Loc<i64>>,
 }
 
 /// The names of the cascading keys, for "did you mean" hints.
-pub const SETTINGS_KEYS: [&str; 6] = [
+pub const SETTINGS_KEYS: [&str; 8] = [
     "cadence",
     "time",
     "duration_minutes",
     "timezone",
     "prompts_per_meeting",
     "location",
+    "hours",
+    "max_per_day",
 ];
 
 /// One `[[prompts]]` entry.
@@ -88,6 +94,10 @@ pub struct RawManager {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `hours`.
+    pub hours: Option<Loc<String>>,
+    /// `max_per_day`.
+    pub max_per_day: Option<Loc<i64>>,
     /// `[[managers.reports]]`.
     #[serde(default)]
     pub reports: Vec<RawReport>,
@@ -122,6 +132,10 @@ pub struct RawReport {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `hours`.
+    pub hours: Option<Loc<String>>,
+    /// `max_per_day` (a manager's key: refused here with a pointer to it).
+    pub max_per_day: Option<Loc<i64>>,
 }
 
 impl RawManager {
@@ -134,6 +148,8 @@ impl RawManager {
             timezone: self.timezone.clone(),
             prompts_per_meeting: self.prompts_per_meeting.clone(),
             location: self.location.clone(),
+            hours: self.hours.clone(),
+            max_per_day: self.max_per_day.clone(),
         }
     }
 }
@@ -148,6 +164,8 @@ impl RawReport {
             timezone: self.timezone.clone(),
             prompts_per_meeting: self.prompts_per_meeting.clone(),
             location: self.location.clone(),
+            hours: self.hours.clone(),
+            max_per_day: self.max_per_day.clone(),
         }
     }
 }
@@ -166,6 +184,8 @@ impl RawSettings {
                 .prompts_per_meeting
                 .or_else(|| parent.prompts_per_meeting.clone()),
             location: self.location.or_else(|| parent.location.clone()),
+            hours: self.hours.or_else(|| parent.hours.clone()),
+            max_per_day: self.max_per_day.or_else(|| parent.max_per_day.clone()),
         }
     }
 }
