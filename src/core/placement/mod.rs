@@ -26,6 +26,7 @@
 //! The cost is a few dozen word operations per pair and season, so 100,000
 //! pairs place in a fraction of a second (docs/PERFORMANCE.md).
 
+pub(crate) mod audit;
 pub mod hours;
 pub mod seasons;
 pub mod week;
@@ -202,6 +203,18 @@ pub fn place(roster: &mut Roster, sent: &Sent) -> Result<Placed, Vec<Unplaced>> 
         p.time = time;
     }
     Ok(Placed { load, moved })
+}
+
+/// Each manager's active 1:1s per weekday of their own week (Monday
+/// first), as the roster stands (placed pairs included), indexed as
+/// [`Roster::managers`]. Only counts: no report is named.
+pub fn load(roster: &Roster) -> Vec<[u32; 7]> {
+    let mut board = Board::new(roster);
+    for pair in roster.active_pairs() {
+        let s = board.shape(pair, pair.time);
+        board.insert(&s, cell_of(pair.start, pair.time), pair.start);
+    }
+    board.load
 }
 
 /// Monday of the week every week count starts from.

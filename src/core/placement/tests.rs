@@ -365,3 +365,101 @@ timezone = "Asia/Kathmandu"
         (Weekday::Monday, time(11, 0, 0, 0), date(2027, 1, 4))
     );
 }
+
+#[test]
+fn hours_and_max_per_day_errors_are_located() {
+    let text = r#"
+[defaults]
+hours = "Mon-Fry 09:00-17:00"
+max_per_day = 0
+
+[[managers]]
+email = "ada@example.com"
+hours = "Mon 17:00-09:00"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  start = "2027-01-04"
+  time = "sometime"
+  max_per_day = 3
+"#;
+    let err = roster::parse(&SourceText::new("r.toml", text)).expect_err("errors");
+    let lines: Vec<String> = err.0.iter().map(|e| e.to_string()).collect();
+    assert_eq!(lines.len(), 5, "{lines:#?}");
+    assert!(lines[0].starts_with("r.toml:3:9: key `defaults.hours`: found \"Mon-Fry 09:00-17:00\" (\"Fry\" is not a day), expected working hours such as"), "{}", lines[0]);
+    assert!(lines[1].starts_with("r.toml:4:15: key `defaults.max_per_day`: found 0, expected a whole number of 1:1s from 1 to 96"), "{}", lines[1]);
+    assert!(lines[2].starts_with("r.toml:8:9: key `managers[0].hours`: found \"Mon 17:00-09:00\" (\"17:00-09:00\" ends before it starts"), "{}", lines[2]);
+    assert!(lines.iter().any(|l| l.starts_with("r.toml:14:17: key `managers[0].reports[0].max_per_day`: found 3, expected `max_per_day` under the manager or in [defaults]")), "{lines:#?}");
+    assert!(lines.iter().any(|l| l.starts_with("r.toml:13:10: key `managers[0].reports[0].time`: found \"sometime\", expected a time of day as \"HH:MM\" (24-hour clock, 00:00 to 23:59), or \"auto\"")), "{lines:#?}");
+}
+
+fn audit(text: &str, from: Date, weeks: u32) -> Vec<String> {
+    let r = roster(text);
+    audit::warnings(&r, crate::core::schedule::Window::weeks(from, weeks))
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+#[test]
+fn check_names_the_dates_and_both_pairs_of_an_overlap() {
+    // Bob manages Carol at 10:00 on Tuesdays and meets Ada, his own
+    // manager, at 10:15 every other Tuesday.
+    let text = r#"
+[defaults]
+timezone = "Europe/London"
+
+[[managers]]
+email = "ada@example.com"
+
+  [[managers.reports]]
+  email = "bob@example.com"
+  start = "2027-01-05"
+  time = "10:15"
+  cadence = "biweekly"
+
+[[managers]]
+email = "bob@example.com"
+
+  [[managers.reports]]
+  email = "carol@example.com"
+  start = "2027-01-05"
+  time = "10:00"
+  cadence = "weekly"
+"#;
+    let w = audit(text, date(2027, 1, 1), 8);
+    assert_eq!(
+        w,
+        vec![
+            "r.toml:18:11: bob@example.com has two 1:1s at once: ada@example.com with bob@example.com (10:15 Europe/London) and bob@example.com with carol@example.com (10:00 Europe/London) overlap on 2027-01-05, 2027-01-19, 2027-02-02 and 1 more date"
+        ]
+    );
+    // Moved to 10:30, the two only touch.
+    assert!(audit(&text.replace("10:15", "10:30"), date(2027, 1, 1), 8).is_empty());
+}
+
+#[test]
+fn check_names_meetings_outside_either_person_s_hours() {
+    let text = r#"
+[[managers]]
+email = "ada@example.com"
+timezone = "Europe/London"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  timezone = "America/New_York"
+  start = "2027-01-04"
+  time = "05:15"
+  cadence = "weekly"
+"#;
+    let w = audit(text, date(2027, 1, 1), 2);
+    assert_eq!(
+        w,
+        vec![
+            "r.toml:7:11: the 1:1 of ada@example.com with grace@example.com at 05:15 America/New_York falls outside grace@example.com's hours (in America/New_York) on 2027-01-04, 2027-01-11"
+        ]
+    );
+    // 08:00 in New York is 13:00 in London: inside both.
+    assert!(audit(&text.replace("05:15", "08:00"), date(2027, 1, 1), 2).len() == 1);
+    assert!(audit(&text.replace("05:15", "09:00"), date(2027, 1, 1), 2).is_empty());
+}
