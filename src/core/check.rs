@@ -66,6 +66,9 @@ pub struct Report {
     pub fairness: Vec<Fairness>,
     /// Warnings.
     pub warnings: Vec<Warning>,
+    /// Per manager (as in the roster): their active 1:1s on each weekday
+    /// of their own week, Monday first. Counts only, no names.
+    pub load: Vec<[u32; 7]>,
 }
 
 /// Checks `roster` as of `today`, looking `horizon_weeks` ahead for DST traps.
@@ -117,7 +120,9 @@ pub fn check(roster: &Roster, today: Date, horizon_weeks: u32) -> Report {
         });
     }
 
+    warnings.extend(crate::core::placement::audit::warnings(roster, window));
     Report {
+        load: crate::core::placement::load(roster),
         managers: roster.managers.len(),
         active,
         paused,

@@ -29,6 +29,7 @@ pub(crate) mod formats;
 pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod ical;
+pub mod placement;
 pub mod plan;
 pub mod prompts;
 pub mod reconcile;

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use crate::core::placement;
 use crate::core::roster::{self, Roster};
 use crate::core::source::{quoted, InputError, InputErrors, Origin, SourceText};
 use crate::shell::config::{self, Config};
@@ -128,7 +129,57 @@ pub fn roster_from(config: &Config, source: &SourceText) -> Result<Roster, Input
         .into());
     }
     roster.set_uid_domain(&organizer_domain(from));
+    place(config, &mut roster)?;
     Ok(roster)
+}
+
+/// Gives every `time = "auto"` pair its weekday and time (the core's
+/// `placement`), keeping the slots the ledger records as sent. Without
+/// such a pair the ledger is not read. A pair with no possible slot is an
+/// error at the report's entry, saying why.
+fn place(config: &Config, roster: &mut Roster) -> Result<(), InputErrors> {
+    if !roster.active_pairs().any(|p| p.placing.auto) {
+        return Ok(());
+    }
+    let ledger_error = |e: crate::shell::ledger::LedgerError| -> InputErrors {
+        InputError {
+            origin: Origin::File {
+                path: config.state_dir.join(crate::shell::ledger::FILE),
+                line: 0,
+                column: 0,
+            },
+            key: String::new(),
+            found: e.to_string(),
+            expected: "a readable ledger: `time = \"auto\"` pairs keep the slots their series were sent with".into(),
+            hint: None,
+        }
+        .into()
+    };
+    let sent = match crate::shell::ledger::Ledger::open_existing(&config.state_dir) {
+        Ok(Some(ledger)) => ledger.sent().map_err(ledger_error)?,
+        Ok(None) => Default::default(),
+        Err(e) => return Err(ledger_error(e)),
+    };
+    placement::place(roster, &sent).map(|_| ()).map_err(|unplaced| {
+        InputErrors(
+            unplaced
+                .into_iter()
+                .map(|u| {
+                    let p = &roster.pairs[u.pair];
+                    InputError {
+                        origin: p.origin.clone(),
+                        key: format!("{}.time", p.placing.key),
+                        found: format!(
+                            "`time = \"auto\"` for {} with {}, and no slot: {}",
+                            p.manager.email, p.report.email, u.reason
+                        ),
+                        expected: "a slot inside both people's `hours` that no other 1:1 of theirs takes: widen `hours`, raise `max_per_day`, or give this pair a fixed `time`".into(),
+                        hint: None,
+                    }
+                })
+                .collect(),
+        )
+    })
 }
 
 /// The domain of the organizer's address: UIDs and Message-IDs end in it.

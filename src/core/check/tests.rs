@@ -231,6 +231,7 @@ email = "ada@example.com"
   [[managers.reports]]
   email = "alan@example.com"
   start = "2027-01-05"
+  time = "11:00"
   skip_tags = ["growth"]
 "#;
     let report = check(&roster(text), date(2027, 1, 1), 12);
@@ -260,6 +261,7 @@ const DST: &str = r#"
 [[managers]]
 email = "ada@example.com"
 timezone = "Europe/London"
+hours = "Mon-Sun 00:00-24:00"
 
   [[managers.reports]]
   email = "grace@example.com"

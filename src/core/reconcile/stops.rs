@@ -18,7 +18,8 @@ use super::{ended, Index, Kind, OccurrenceState, Sent, SentSeries, SeriesState};
 use crate::core::cadence::first_on_or_after;
 use crate::core::events::series_events;
 use crate::core::ical::Method;
-use crate::core::roster::{Pair, Person, Roster};
+use crate::core::placement::hours::Hours;
+use crate::core::roster::{Pair, Person, Placing, Roster};
 use crate::core::schedule::resolve;
 use crate::core::series::{Pause, Series};
 use crate::core::source::Origin;
@@ -71,6 +72,12 @@ fn remembered_pair(s: &SentSeries) -> Pair {
         key: 0,
         uid: s.pair_uid.clone(),
         origin: Origin::Flag(String::new()),
+        placing: Placing {
+            auto: false,
+            from: s.shape.anchor,
+            report_hours: Hours::standard(),
+            key: String::new(),
+        },
     }
 }
 

@@ -15,6 +15,7 @@ use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 
 use crate::core::cadence::Cadence;
+use crate::core::placement::hours::Hours;
 use crate::core::prompts::Bank;
 use crate::core::source::{Format, InputError, InputErrors, Origin, SourceText};
 
@@ -48,6 +49,12 @@ pub struct Manager {
     pub person: Arc<Person>,
     /// The manager's time zone name after the cascade (manager, else defaults).
     pub timezone: String,
+    /// The zone itself.
+    pub tz: TimeZone,
+    /// The manager's working hours, in their own zone.
+    pub hours: Hours,
+    /// Most 1:1s placed on one day of the manager's (`max_per_day`).
+    pub max_per_day: u32,
 }
 
 /// One manager and one report: one recurring series of 1:1s.
@@ -89,6 +96,24 @@ pub struct Pair {
     pub uid: String,
     /// Where the report's entry is, for warnings.
     pub origin: Origin,
+    /// How the weekday and time were chosen, and the report's hours.
+    pub placing: Placing,
+}
+
+/// How a pair's weekday and time are chosen (`time = "auto"` or not), with
+/// what placement needs that the rest of the pair does not say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placing {
+    /// `time = "auto"`: touchbase picks the weekday and time; `start` and
+    /// `time` hold the placed ones once [`crate::core::placement::place`] ran.
+    pub auto: bool,
+    /// The roster's `start`: an auto pair's first meeting is the first
+    /// placed weekday on or after it.
+    pub from: Date,
+    /// The report's working hours, in the pair's zone (the report's).
+    pub report_hours: Hours,
+    /// The report's key: `managers[i].reports[j]`.
+    pub key: String,
 }
 
 impl Pair {

@@ -38,16 +38,22 @@ pub struct RawSettings {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `hours`: working hours in the person's own zone.
+    pub hours: Option<Loc<String>>,
+    /// `max_per_day`: most 1:1s placed on one day of a manager.
+    pub max_per_day: Option<Loc<i64>>,
 }
 
 /// The names of the cascading keys, for "did you mean" hints.
-pub const SETTINGS_KEYS: [&str; 6] = [
+pub const SETTINGS_KEYS: [&str; 8] = [
     "cadence",
     "time",
     "duration_minutes",
     "timezone",
     "prompts_per_meeting",
     "location",
+    "hours",
+    "max_per_day",
 ];
 
 /// One `[[prompts]]` entry.
@@ -88,6 +94,10 @@ pub struct RawManager {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `hours`.
+    pub hours: Option<Loc<String>>,
+    /// `max_per_day`.
+    pub max_per_day: Option<Loc<i64>>,
     /// `[[managers.reports]]`.
     #[serde(default)]
     pub reports: Vec<RawReport>,
@@ -122,6 +132,10 @@ pub struct RawReport {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `hours`.
+    pub hours: Option<Loc<String>>,
+    /// `max_per_day` (a manager's key: refused here with a pointer to it).
+    pub max_per_day: Option<Loc<i64>>,
 }
 
 /// The cascading keys of one level (defaults, a manager or a report), as
@@ -140,6 +154,10 @@ pub struct SettingsKeys<'a> {
     pub prompts_per_meeting: Option<&'a Loc<i64>>,
     /// `location`.
     pub location: Option<&'a Loc<String>>,
+    /// `hours`.
+    pub hours: Option<&'a Loc<String>>,
+    /// `max_per_day`.
+    pub max_per_day: Option<&'a Loc<i64>>,
 }
 
 /// The cascading keys of a raw struct that has them all.
@@ -155,6 +173,8 @@ macro_rules! settings_keys {
                     timezone: self.timezone.as_ref(),
                     prompts_per_meeting: self.prompts_per_meeting.as_ref(),
                     location: self.location.as_ref(),
+                    hours: self.hours.as_ref(),
+                    max_per_day: self.max_per_day.as_ref(),
                 }
             }
         }

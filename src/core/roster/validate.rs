@@ -9,16 +9,17 @@ use std::sync::Arc;
 use jiff::civil::{Date, Time};
 
 use super::raw::{RawManager, RawPrompt, RawReport, RawRoster, RawSettings, Text};
-use super::{Manager, Pair, Person, Roster};
+use super::{Manager, Pair, Person, Placing, Roster};
 use crate::core::cadence::Cadence;
 use crate::core::hash::{hash64, hex128};
+use crate::core::placement::hours::Hours;
 use crate::core::prompts::Bank;
 use crate::core::source::{quoted, InputError, InputErrors, Loc, Pos, SourceText};
 
 mod bank;
 mod settings;
 
-use settings::Settings;
+use settings::{Settings, TimeSetting};
 
 /// Values used where neither report, manager nor `[defaults]` says.
 pub const DEFAULT_CADENCE: Cadence = Cadence::Weeks(2);
@@ -34,6 +35,10 @@ pub const DEFAULT_PROMPTS: u32 = 2;
 pub const MAX_DURATION: i64 = 24 * 60;
 /// Most prompts per meeting accepted.
 pub const MAX_PROMPTS: i64 = 100;
+/// Default most 1:1s placed on one day of a manager.
+pub const DEFAULT_MAX_PER_DAY: u32 = 4;
+/// Largest `max_per_day` accepted: a day of 15-minute meetings.
+pub const MAX_PER_DAY: i64 = 96;
 
 struct Checker<'a> {
     source: &'a SourceText,
@@ -147,13 +152,17 @@ struct ManagerEntry {
 
 impl ManagerEntry {
     fn model(&self) -> Manager {
+        let (timezone, tz) = self
+            .settings
+            .timezone
+            .clone()
+            .unwrap_or_else(|| (DEFAULT_TIMEZONE.to_string(), jiff::tz::TimeZone::UTC));
         Manager {
             person: self.person.clone(),
-            timezone: self
-                .settings
-                .timezone
-                .as_ref()
-                .map_or_else(|| DEFAULT_TIMEZONE.to_string(), |(n, _)| n.clone()),
+            timezone,
+            tz,
+            hours: self.settings.hours.unwrap_or_else(Hours::standard),
+            max_per_day: self.settings.max_per_day.unwrap_or(DEFAULT_MAX_PER_DAY),
         }
     }
 }
@@ -318,28 +327,44 @@ impl<'a> Validator<'a> {
             Some(p) => self.c.date(p, at, "paused_until"),
             None => None,
         };
+        if let Some(n) = &r.max_per_day {
+            self.c.error(
+                n.pos,
+                &key(at, "max_per_day"),
+                n.value.to_string(),
+                "`max_per_day` under the manager or in [defaults] (it limits a manager's day)",
+            );
+        }
         let settings = self.c.settings(r.keys(), at).over(&manager.settings);
-        self.pair(manager, r, lower, start?, paused_until, settings)
+        self.pair(manager, r, at, lower, start?, paused_until, settings)
     }
 
     /// The pair of a checked report, when every setting it needs is valid.
+    #[allow(clippy::too_many_arguments)]
     fn pair(
         &self,
         manager: &ManagerEntry,
         r: &RawReport,
+        at: At,
         lower: String,
         start: Date,
         paused_until: Option<Date>,
         settings: Settings,
     ) -> Option<Pair> {
-        let (Some(cadence), Some(time), Some(duration), Some((tzname, tz)), Some(ppm)) = (
+        let (Some(cadence), Some(time), Some(duration), Some((tzname, tz)), Some(ppm), Some(hours)) = (
             settings.cadence,
             settings.time,
             settings.duration_minutes,
             settings.timezone,
             settings.prompts_per_meeting,
+            settings.hours,
         ) else {
             return None;
+        };
+        // An auto pair holds the default time until placement gives it one.
+        let (time, auto) = match time {
+            TimeSetting::At(t) => (t, false),
+            TimeSetting::Auto => (DEFAULT_TIME, true),
         };
         let skip_tags: Vec<String> = r
             .skip_tags
@@ -373,6 +398,12 @@ impl<'a> Validator<'a> {
             key: hash64(0, &[manager.key.as_bytes(), lower.as_bytes()]),
             uid: series_uid(&manager.key, &lower),
             origin: self.c.source.origin(r.email.pos),
+            placing: Placing {
+                auto,
+                from: start,
+                report_hours: hours,
+                key: at.to_string(),
+            },
         })
     }
 

@@ -60,6 +60,39 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
             )?;
         }
     }
+    writeln!(out)?;
+    writeln!(out, "1:1s per weekday (each manager's own week and zone):")?;
+    for (m, days) in roster.managers.iter().zip(&report.load) {
+        let cells: Vec<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            .iter()
+            .zip(days)
+            .map(|(d, n)| format!("{d} {n}"))
+            .collect();
+        writeln!(
+            out,
+            "  {:<36} {}",
+            format!("{} <{}>", m.person.name, m.person.email),
+            cells.join("  ")
+        )?;
+    }
+    let auto: Vec<_> = roster.active_pairs().filter(|p| p.placing.auto).collect();
+    if !auto.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "placed (time = \"auto\"):")?;
+        for p in auto {
+            writeln!(
+                out,
+                "  {} with {}: {} {} {}, {}, from {}",
+                p.manager.email,
+                p.report.email,
+                p.start.strftime("%A"),
+                p.time.strftime("%H:%M"),
+                p.timezone,
+                p.cadence,
+                p.start
+            )?;
+        }
+    }
     let mut warnings = report.warnings.clone();
     warnings.extend(config_warnings(config));
     if !warnings.is_empty() {

@@ -5,10 +5,11 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
 use super::{
-    key, parse_time, At, Checker, DEFAULT_CADENCE, DEFAULT_DURATION, DEFAULT_PROMPTS, DEFAULT_TIME,
-    DEFAULT_TIMEZONE, MAX_DURATION, MAX_PROMPTS,
+    key, parse_time, At, Checker, DEFAULT_CADENCE, DEFAULT_DURATION, DEFAULT_MAX_PER_DAY,
+    DEFAULT_PROMPTS, DEFAULT_TIME, DEFAULT_TIMEZONE, MAX_DURATION, MAX_PER_DAY, MAX_PROMPTS,
 };
 use crate::core::cadence::{self, Cadence};
+use crate::core::placement::hours::{self, Hours};
 use crate::core::roster::raw::SettingsKeys;
 use crate::core::source::{did_you_mean, quoted, Loc};
 
@@ -17,11 +18,20 @@ use crate::core::source::{did_you_mean, quoted, Loc};
 #[derive(Debug, Clone, Default)]
 pub(super) struct Settings {
     pub(super) cadence: Option<Cadence>,
-    pub(super) time: Option<Time>,
+    pub(super) time: Option<TimeSetting>,
     pub(super) duration_minutes: Option<u32>,
     pub(super) timezone: Option<(String, TimeZone)>,
     pub(super) prompts_per_meeting: Option<u32>,
     pub(super) location: Option<String>,
+    pub(super) hours: Option<Hours>,
+    pub(super) max_per_day: Option<u32>,
+}
+
+/// `time`: a wall-clock time, or `"auto"` (touchbase places the pair).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TimeSetting {
+    At(Time),
+    Auto,
 }
 
 impl Settings {
@@ -29,7 +39,7 @@ impl Settings {
     pub(super) fn built_in() -> Settings {
         Settings {
             cadence: Some(DEFAULT_CADENCE),
-            time: Some(DEFAULT_TIME),
+            time: Some(TimeSetting::At(DEFAULT_TIME)),
             duration_minutes: Some(DEFAULT_DURATION),
             timezone: jiff::tz::db()
                 .get(DEFAULT_TIMEZONE)
@@ -37,6 +47,8 @@ impl Settings {
                 .map(|tz| (DEFAULT_TIMEZONE.to_string(), tz)),
             prompts_per_meeting: Some(DEFAULT_PROMPTS),
             location: Some(String::new()),
+            hours: Some(Hours::standard()),
+            max_per_day: Some(DEFAULT_MAX_PER_DAY),
         }
     }
 
@@ -49,6 +61,8 @@ impl Settings {
             timezone: self.timezone.or_else(|| parent.timezone.clone()),
             prompts_per_meeting: self.prompts_per_meeting.or(parent.prompts_per_meeting),
             location: self.location.or_else(|| parent.location.clone()),
+            hours: self.hours.or(parent.hours),
+            max_per_day: self.max_per_day.or(parent.max_per_day),
         }
     }
 }
@@ -69,13 +83,17 @@ impl Checker<'_> {
             }
         }
         if let Some(t) = raw.time {
-            s.time = parse_time(&t.value.0);
+            s.time = if t.value.0.trim().eq_ignore_ascii_case("auto") {
+                Some(TimeSetting::Auto)
+            } else {
+                parse_time(&t.value.0).map(TimeSetting::At)
+            };
             if s.time.is_none() {
                 self.error(
                     t.pos,
                     &key(prefix, "time"),
                     quoted(&t.value.0),
-                    "a time of day as \"HH:MM\" (24-hour clock, 00:00 to 23:59)",
+                    "a time of day as \"HH:MM\" (24-hour clock, 00:00 to 23:59), or \"auto\"",
                 );
             }
         }
@@ -103,6 +121,29 @@ impl Checker<'_> {
                     &key(prefix, "prompts_per_meeting"),
                     n.value.to_string(),
                     "a whole number from 1 to 100",
+                );
+            }
+        }
+        if let Some(h) = raw.hours {
+            match Hours::parse(&h.value) {
+                Ok(parsed) => s.hours = Some(parsed),
+                Err(why) => self.error(
+                    h.pos,
+                    &key(prefix, "hours"),
+                    format!("{} ({why})", quoted(&h.value)),
+                    hours::EXPECTED,
+                ),
+            }
+        }
+        if let Some(n) = raw.max_per_day {
+            if (1..=MAX_PER_DAY).contains(&n.value) {
+                s.max_per_day = u32::try_from(n.value).ok();
+            } else {
+                self.error(
+                    n.pos,
+                    &key(prefix, "max_per_day"),
+                    n.value.to_string(),
+                    "a whole number of 1:1s from 1 to 96",
                 );
             }
         }
