@@ -114,6 +114,9 @@ pub struct Roster {
     pub bank: Bank,
     /// Whether the bank is the built-in one.
     pub built_in_bank: bool,
+    /// The reports' own choices merged in (none until the shell merges
+    /// the ledger's, see [`crate::core::own::apply`]).
+    pub own: crate::core::own::Applied,
 }
 
 impl Roster {

@@ -338,6 +338,7 @@ pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErro
             pairs,
             bank,
             built_in_bank,
+            own: Default::default(),
         })
     } else {
         Err(InputErrors(c.errors))

@@ -90,8 +90,12 @@ impl Worker {
                 unbuilt,
             } = service::reconcile(&shared.config, &current.roster, &mut ledger, started)?;
             queued = n;
-            // Whoever left (an opt-out too) loses their feed secret for good.
-            ledger.forget_feed_secrets(|person| current.roster.knows(person))?;
+            // Whoever left (an opt-out too) loses their feed secret for
+            // good; a report who opted out on their own page keeps it, so
+            // the page can still let them opt back in (their feed is gone).
+            ledger.forget_feed_secrets(|person| {
+                current.roster.knows(person) || current.roster.own.chose_opt_out(person)
+            })?;
             if !unbuilt.is_empty() {
                 // The others are queued; this shows in /healthz as degraded.
                 // Only positions: a reason may quote a name.
@@ -106,7 +110,7 @@ impl Worker {
             if !outcome.series.is_empty() {
                 // A split series changes the history feeds and previews are built on.
                 let history = crate::core::reconcile::history(&ledger.sent()?);
-                shared.set_current(current.roster.clone(), history);
+                shared.set_history(history);
             }
             lead = Some(plan::next_lead_entry(
                 &current.roster,

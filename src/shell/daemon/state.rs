@@ -171,6 +171,8 @@ pub struct Shared {
     pub health: Mutex<Health>,
     /// Counters.
     pub metrics: Metrics,
+    /// The self-service pages' key, rate limits and reconcile requests.
+    pub page: super::http::me::PageState,
 }
 
 impl Shared {
@@ -193,6 +195,7 @@ impl Shared {
             today_date: std::sync::atomic::AtomicI32::new(0),
             health: Mutex::new(Health::default()),
             metrics: Metrics::default(),
+            page: Default::default(),
             config,
         }
     }
@@ -224,6 +227,13 @@ impl Shared {
         };
         *guard = Arc::new(next);
         self.generation.store(generation, Ordering::Release);
+    }
+
+    /// Replaces the history, keeping the roster in force (which may have
+    /// changed while a reconcile ran: a report's own choice, a reload).
+    pub fn set_history(&self, history: History) {
+        let roster = self.current().roster.clone();
+        self.set_current(roster, history);
     }
 
     /// Runs `f` on the health record.

@@ -11,6 +11,9 @@
 //!   Message-ID (so enqueuing the same message twice is a no-op), with the
 //!   outbox columns: attempts, next attempt, last error.
 //!
+//! - `own_choices`, `page_key`, `used_tokens`: what reports chose on their
+//!   own page, and what keeps its forms from being forged or replayed.
+//!
 //! The database runs in WAL mode with `synchronous = NORMAL`: a commit
 //! survives the process being killed at any point (SQLite's guarantee for
 //! WAL), and a power cut can at worst roll back the last commits, which
@@ -20,6 +23,7 @@
 
 mod open;
 mod outbox;
+mod own;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +32,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
 pub use outbox::{backoff, NewMessage, Queued};
+pub use own::Recorded;
 
 /// Ledger failures. Every one of them is about the local database, so a
 /// caller retries later or stops; none is caused by roster input.
@@ -95,7 +100,9 @@ pub const FILE: &str = "ledger.sqlite3";
 /// Numbered migrations; entry `i` takes the schema from version `i` to `i + 1`.
 /// Version 2 adds when a pause began and the place of each series (so a
 /// stop can write the series again), and the index that keeps the messages
-/// for one recipient and UID in order.
+/// for one recipient and UID in order. Version 3 adds the reports' own
+/// choices, the key of the self-service pages' form tokens and the tokens
+/// already used (see `own`).
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE series (
@@ -155,6 +162,23 @@ CREATE TABLE feed_secrets (
 ALTER TABLE series ADD COLUMN paused_from TEXT;
 ALTER TABLE series ADD COLUMN location TEXT NOT NULL DEFAULT '';
 CREATE INDEX messages_order ON messages (uid, recipient, id) WHERE state = 'queued';
+",
+    r"
+CREATE TABLE own_choices (
+    report       TEXT PRIMARY KEY,
+    opt_out      INTEGER NOT NULL DEFAULT 0 CHECK (opt_out IN (0, 1)),
+    paused_until TEXT,
+    skip_tags    TEXT,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE page_key (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    key BLOB NOT NULL
+);
+CREATE TABLE used_tokens (
+    token      TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
 ",
 ];
 

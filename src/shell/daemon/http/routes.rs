@@ -29,7 +29,8 @@ pub fn text(status: StatusCode, body: &'static str) -> Resp {
     r
 }
 
-fn not_found() -> Resp {
+/// The one 404: for a wrong secret, a page's as a feed's.
+pub fn not_found() -> Resp {
     text(StatusCode::NOT_FOUND, "Not found\n")
 }
 
