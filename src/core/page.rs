@@ -172,7 +172,7 @@ fn meetings(h: &mut String, p: &Page<'_>) {
         .flat_map(|pair| pair_meetings_with(pair, p.history.of(pair), window))
         .filter(|m| m.end > p.now)
         .collect();
-    all.sort_by(|a, b| a.start.cmp(&b.start));
+    all.sort_by_key(|m| m.start);
     h.push_str("<h2>Coming up</h2>\n");
     if all.is_empty() {
         h.push_str("<p id=\"none\">No 1:1s in the coming weeks.</p>\n");
@@ -229,11 +229,11 @@ fn forms(h: &mut String, p: &Page<'_>, pair: &Pair) {
     if !stopped {
         let tomorrow = p.today.tomorrow().unwrap_or(p.today);
         form_start(h, p, "pause", "pause");
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<label for=\"until\">Pause my 1:1s until</label>\
              <input type=\"date\" id=\"until\" name=\"until\" required min=\"{tomorrow}\" max=\"{}\">\
-             <br><button type=\"submit\">Pause</button></form>\n",
+             <br><button type=\"submit\">Pause</button></form>",
             latest_pause(p.today)
         );
         form_start(h, p, "opt_out", "opt_out");

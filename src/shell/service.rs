@@ -98,12 +98,17 @@ pub fn reconcile(
 ) -> Result<Reconciled, ServiceError> {
     let sent = ledger.sent()?;
     let outcome = reconcile::reconcile(roster, &sent, settings(config), now);
+    let pages = report_pages(config, roster, &outcome, ledger, now)?;
     let mut unbuilt = Vec::new();
     // Each MIME message is built as it is stored, so that a reconcile that
     // sends thousands never holds every body at once (memory a long-running
     // daemon would otherwise keep).
     let messages = outcome.messages.iter().map(|m| {
-        let built = message::build(&invitation(config, m, now));
+        let mut inv = invitation(config, m, now);
+        if let Some(url) = pages.get(&m.message_id) {
+            crate::shell::mail::page_link::with_page_link(&mut inv, url);
+        }
+        let built = message::build(&inv);
         let failed = built.as_ref().err().map(|e| {
             let reason = format!("the message could not be built: {e}");
             unbuilt.push(Unbuilt {
@@ -139,6 +144,63 @@ pub fn reconcile(
         queued,
         unbuilt,
     })
+}
+
+/// The own page of each report an invitation (a REQUEST) goes to, by
+/// Message-ID: with `invite_reports` on, the report's copy names it (their
+/// feed secret, made now if they have none yet). The manager's copy never
+/// does, and neither does a cancellation.
+fn report_pages(
+    config: &Config,
+    roster: &Roster,
+    outcome: &Outcome,
+    ledger: &mut Ledger,
+    now: Timestamp,
+) -> Result<std::collections::HashMap<String, String>, ServiceError> {
+    use std::collections::{HashMap, HashSet};
+    let mut out = HashMap::new();
+    if !config.mail.invite_reports {
+        return Ok(out);
+    }
+    let reports: HashSet<String> = roster.active_pairs().map(|p| p.report.key()).collect();
+    let managing: HashSet<(String, &str)> = roster
+        .active_pairs()
+        .map(|p| (p.manager.key(), p.uid.as_str()))
+        .collect();
+    let mut secrets: HashMap<String, String> = HashMap::new();
+    for m in &outcome.messages {
+        let to = m.to.email.trim().to_ascii_lowercase();
+        if m.method != crate::core::ical::Method::Request
+            || !reports.contains(&to)
+            || managing.contains(&(to.clone(), m.uid.as_str()))
+        {
+            continue;
+        }
+        let secret = match secrets.get(&to) {
+            Some(s) => s.clone(),
+            None => {
+                let s = match ledger.feed_secret(&to)? {
+                    Some(s) => s,
+                    None => {
+                        // Without randomness there is no secret to give: the
+                        // invitation goes without the link.
+                        let Ok(s) = crate::shell::daemon::secrets::generate() else {
+                            continue;
+                        };
+                        ledger.set_feed_secret(&to, &s, now.as_second())?;
+                        s
+                    }
+                };
+                secrets.insert(to, s.clone());
+                s
+            }
+        };
+        out.insert(
+            m.message_id.clone(),
+            crate::shell::daemon::secrets::page_url(&config.http.public_url, &secret),
+        );
+    }
+    Ok(out)
 }
 
 /// What `m` says, as the mail builder takes it.

@@ -76,7 +76,7 @@ pub struct Feed {
 pub struct FeedCache {
     /// The generation and local day they were rendered for.
     pub key: (u64, Option<Date>),
-    /// Person (lowercased address) → feed.
+    /// Secret → feed.
     pub feeds: HashMap<String, Feed>,
 }
 
