@@ -19,7 +19,7 @@ use crate::core::schedule::Window;
 use crate::core::series::History;
 
 /// The page's whole style sheet.
-pub const STYLE: &str = "body{font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",sans-serif;margin:0 auto;max-width:40rem;padding:1rem;color:#1d1d1f;background:#fff}h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}ul{padding-left:1.2rem}li.m{list-style:none;margin:0 0 .9rem -1.2rem;padding:.6rem .8rem;border:1px solid #ddd;border-radius:.5rem}li.m ul{margin:.3rem 0 0}.when{font-weight:600}.who{color:#555}.done{background:#e8f5e9;border:1px solid #a5d6a7;border-radius:.5rem;padding:.5rem .8rem}.state{background:#fff8e1;border:1px solid #ffe082;border-radius:.5rem;padding:.5rem .8rem}form{margin:.6rem 0;padding:.6rem .8rem;border:1px solid #ddd;border-radius:.5rem}label{display:block;margin:.2rem 0}input[type=date]{font:inherit;padding:.3rem}button{font:inherit;padding:.45rem .9rem;margin-top:.4rem;border-radius:.4rem;border:1px solid #888;background:#f5f5f5}p.small{color:#555;font-size:.9rem}";
+pub const STYLE: &str = "body{font:16px/1.5 system-ui,-apple-system,\"Segoe UI\",sans-serif;margin:0 auto;max-width:40rem;padding:1rem;color:#1d1d1f;background:#fff}h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.6rem 0 .5rem}ul{padding-left:1.2rem}li.m{list-style:none;margin:0 0 .9rem -1.2rem;padding:.6rem .8rem;border:1px solid #ddd;border-radius:.5rem}li.m ul{margin:.3rem 0 0}.when{font-weight:600}.who{color:#555}.done{background:#e8f5e9;border:1px solid #a5d6a7;border-radius:.5rem;padding:.5rem .8rem}.state{background:#fff8e1;border:1px solid #ffe082;border-radius:.5rem;padding:.5rem .8rem}form{margin:.6rem 0;padding:.6rem .8rem;border:1px solid #ddd;border-radius:.5rem}form p{margin:0 0 .3rem}label{display:block;margin:.2rem 0}input[type=date]{font:inherit;padding:.3rem}button{font:inherit;padding:.45rem .9rem;margin-top:.4rem;border-radius:.4rem;border:1px solid #888;background:#f5f5f5}p.small{color:#555;font-size:.9rem}";
 
 /// What a successful form leads to, shown as one line on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,13 +128,13 @@ pub fn render(p: &Page<'_>) -> String {
     if let Some(d) = p.done {
         let _ = writeln!(h, "<p class=\"done\" id=\"done\">{}</p>", d.line());
     }
+    // A report's choices come first: on a phone, a long list of meetings
+    // would push them out of reach.
     if let Some(pair) = p.own {
         state(&mut h, p, pair);
-    }
-    meetings(&mut h, p);
-    if let Some(pair) = p.own {
         forms(&mut h, p, pair);
     }
+    meetings(&mut h, p);
     h.push_str(
         "<p class=\"small\">This page is yours alone: its address is private, like your calendar feed's. \
          What you choose here is kept as your own choice and is not shown to anyone; \

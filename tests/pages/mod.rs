@@ -302,13 +302,15 @@ pub fn forge_token(state: &std::path::Path, secret: &str, issued: i64) -> String
     ctx.update(secret.as_bytes());
     ctx.update(b"\0");
     ctx.update(issued.to_string().as_bytes());
+    ctx.update(b"\0");
+    ctx.update(b"0123456789abcdef");
     let mac: String = ctx
         .sign()
         .as_ref()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    format!("{issued}.{mac}")
+    format!("{issued}.0123456789abcdef.{mac}")
 }
 
 /// Rows in the ledger's `own_choices`.

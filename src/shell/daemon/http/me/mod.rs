@@ -222,7 +222,8 @@ fn unavailable() -> Resp {
 
 fn get(shared: &Shared, v: &Visitor<'_>, query: Option<&str>) -> Resp {
     let now = shared.clock.now();
-    let (Some(today), Some(key)) = (shared.today(now), key(shared)) else {
+    let (Some(today), Some(key), Some(nonce)) = (shared.today(now), key(shared), token::nonce())
+    else {
         return unavailable();
     };
     let done = query.and_then(|q| {
@@ -244,7 +245,7 @@ fn get(shared: &Shared, v: &Visitor<'_>, query: Option<&str>) -> Resp {
         .map(|m| m.person.name.as_str())
         .or(own.map(|p| p.report.name.as_str()))
         .unwrap_or("");
-    let token = token::issue(&key, v.secret, now.as_second());
+    let token = token::issue(&key, v.secret, now.as_second(), &nonce);
     let html = page::render(&Page {
         roster,
         history: &current.history,
