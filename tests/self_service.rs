@@ -158,6 +158,23 @@ fn every_bad_form_is_a_400_that_changes_nothing() {
     assert_eq!(w.preview(), before);
 
     // A good form works once; its token replayed is refused.
+    let wellbeing: Vec<String> = touchbase::core::prompts::Bank::built_in()
+        .prompts
+        .iter()
+        .filter(|p| p.tags.iter().any(|t| t == "wellbeing"))
+        .map(|p| p.id.clone())
+        .collect();
+    let alans_wellbeing_prompts = |preview: &str| -> usize {
+        let v: serde_json::Value = serde_json::from_str(preview).expect("json");
+        v.as_array()
+            .expect("array")
+            .iter()
+            .filter(|m| m["report"] == "alan@example.com")
+            .flat_map(|m| m["prompt_ids"].as_array().cloned().unwrap_or_default())
+            .filter(|id| wellbeing.iter().any(|w| id == w.as_str()))
+            .count()
+    };
+    assert!(alans_wellbeing_prompts(&before) > 0, "{before}");
     let (_, token) = w.page(&alan);
     let form = format!("action=skip_tags&tags=wellbeing&csrf={token}");
     let r = w.post(&alan, &form);
@@ -172,6 +189,7 @@ fn every_bad_form_is_a_400_that_changes_nothing() {
     assert!(r.text().contains("sent already"), "{}", r.text());
     let rows = own_choices(&state(&w));
     assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(alans_wellbeing_prompts(&w.preview()), 0, "{}", w.preview());
     assert_eq!(rows[0].3.as_deref(), Some("[\"wellbeing\"]"));
     let (r, _) = w.page(&format!("{alan}?done=tags"));
     assert!(r.text().contains("id=\"done\""), "{}", r.text());
