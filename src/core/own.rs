@@ -24,6 +24,9 @@ pub struct Choice {
     pub paused_until: Option<Date>,
     /// Prompts with any of these tags are skipped (`None`: the roster's).
     pub skip_tags: Option<Vec<String>>,
+    /// The day `skip_tags` was chosen: meetings before it keep the
+    /// roster's prompts.
+    pub skip_since: Option<Date>,
 }
 
 impl Choice {
@@ -43,8 +46,9 @@ pub enum Action {
     /// Back to what the roster says about meetings (their own pause or
     /// opt-out withdrawn).
     Resume,
-    /// Skip prompts with these tags from now on.
-    SkipTags(Vec<String>),
+    /// Skip prompts with these tags from the meetings dated on or after
+    /// the given day (the day of the choice) on.
+    SkipTags(Vec<String>, Date),
 }
 
 impl Choice {
@@ -65,11 +69,12 @@ impl Choice {
                 c.opt_out = false;
                 c.paused_until = None;
             }
-            Action::SkipTags(tags) => {
+            Action::SkipTags(tags, since) => {
                 let mut tags = tags.clone();
                 tags.sort();
                 tags.dedup();
                 c.skip_tags = Some(tags);
+                c.skip_since = Some(*since);
             }
         }
         c
@@ -87,6 +92,7 @@ struct Base {
     paused_until: Option<Date>,
     skip_tags: Vec<String>,
     eligible: Vec<u16>,
+    prompts_before: Option<(Date, Vec<u16>)>,
 }
 
 /// The choices merged into a roster, with what they replaced.
@@ -130,6 +136,7 @@ pub fn apply(roster: &mut Roster, choices: &Choices) {
             p.paused_until = b.paused_until;
             p.skip_tags = b.skip_tags;
             p.eligible = b.eligible;
+            p.prompts_before = b.prompts_before;
         }
     }
     if choices.is_empty() {
@@ -149,6 +156,7 @@ pub fn apply(roster: &mut Roster, choices: &Choices) {
             paused_until: p.paused_until,
             skip_tags: p.skip_tags.clone(),
             eligible: p.eligible.clone(),
+            prompts_before: p.prompts_before.clone(),
         });
         if c.opt_out {
             p.opt_out = true;
@@ -162,7 +170,8 @@ pub fn apply(roster: &mut Roster, choices: &Choices) {
         }
         if let (Some(tags), Some(eligible)) = (&c.skip_tags, eligible) {
             p.skip_tags = tags.clone();
-            p.eligible = eligible;
+            let before = std::mem::replace(&mut p.eligible, eligible);
+            p.prompts_before = c.skip_since.map(|day| (day, before));
             applied.skipping += 1;
         }
     }
@@ -220,8 +229,11 @@ mod tests {
     #[test]
     fn actions_replace_each_other_and_keep_the_tags() {
         let d = jiff::civil::date(2027, 3, 1);
-        let c =
-            Choice::default().after(&Action::SkipTags(vec!["b".into(), "a".into(), "a".into()]));
+        let c = Choice::default().after(&Action::SkipTags(
+            vec!["b".into(), "a".into(), "a".into()],
+            d,
+        ));
+        assert_eq!(c.skip_since, Some(d));
         assert_eq!(c.skip_tags, Some(vec!["a".to_string(), "b".to_string()]));
         let c = c.after(&Action::OptOut).after(&Action::Pause(d));
         assert_eq!((c.opt_out, c.paused_until), (false, Some(d)));
@@ -230,6 +242,43 @@ mod tests {
         let c = c.after(&Action::Resume);
         assert!(!c.is_empty() && !c.opt_out && c.paused_until.is_none());
         assert!(Choice::default().after(&Action::Resume).is_empty());
+    }
+
+    #[test]
+    fn skipped_tags_apply_from_the_day_of_the_choice_and_the_past_keeps_its_prompts() {
+        use crate::core::plan::pair_meetings;
+        use crate::core::schedule::Window;
+        let file = roster();
+        let window = Window {
+            from: jiff::civil::date(2027, 1, 1),
+            until: jiff::civil::date(2027, 6, 1),
+        };
+        let since = jiff::civil::date(2027, 3, 1);
+        let tag = "wellbeing";
+        let mut r = file.clone();
+        let mut choices = Choices::new();
+        choices.insert(
+            "grace@example.com".into(),
+            Choice::default().after(&Action::SkipTags(vec![tag.into()], since)),
+        );
+        apply(&mut r, &choices);
+        let old = pair_meetings(&file.pairs[0], window);
+        let new = pair_meetings(&r.pairs[0], window);
+        assert_eq!(old.len(), new.len());
+        let mut after = 0;
+        for (a, b) in old.iter().zip(&new) {
+            assert_eq!((a.occurrence, a.number), (b.occurrence, b.number));
+            if b.local.date() < since {
+                assert_eq!(a.prompts, b.prompts, "a meeting before the choice changed");
+            } else {
+                after += 1;
+                for &i in &b.prompts {
+                    let p = &r.bank.prompts[usize::from(i)];
+                    assert!(!p.tags.iter().any(|t| t == tag), "{} on {}", p.id, b.local);
+                }
+            }
+        }
+        assert!(after > 0);
     }
 
     #[test]

@@ -82,6 +82,10 @@ pub struct Pair {
     pub skip_tags: Vec<String>,
     /// Bank indices of the prompts this pair may use, ordered by id.
     pub eligible: Vec<u16>,
+    /// Meetings dated before this day draw from these prompts instead: a
+    /// report's own choice of tags applies from the day it was made, so
+    /// the meetings before it keep their prompts (see [`crate::core::own`]).
+    pub prompts_before: Option<(Date, Vec<u16>)>,
     /// Stable hash of the pair, seeding its prompt rotation.
     pub key: u64,
     /// The iCalendar UID of the pair's series.

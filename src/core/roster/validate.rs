@@ -211,6 +211,7 @@ impl Checker<'_> {
             opt_out: r.opt_out.as_ref().is_some_and(|o| o.value),
             paused_until,
             eligible: bank.eligible(&skip_tags),
+            prompts_before: None,
             skip_tags,
             key: hash64(0, &[manager.key.as_bytes(), lower.as_bytes()]),
             uid: series_uid(&manager.key, &lower),

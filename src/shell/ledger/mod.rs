@@ -169,6 +169,7 @@ CREATE TABLE own_choices (
     opt_out      INTEGER NOT NULL DEFAULT 0 CHECK (opt_out IN (0, 1)),
     paused_until TEXT,
     skip_tags    TEXT,
+    skip_since   TEXT,
     updated_at   INTEGER NOT NULL
 );
 CREATE TABLE page_key (

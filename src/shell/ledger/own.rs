@@ -28,17 +28,19 @@ impl Ledger {
     /// Every report's own choice. A row this touchbase cannot read is an
     /// error, never skipped: skipping one could undo a report's opt-out.
     pub fn own_choices(&self) -> Result<Choices, LedgerError> {
-        type Row = (String, bool, Option<String>, Option<String>);
+        type Row = (String, bool, Option<String>, Option<String>, Option<String>);
         let rows: Vec<Row> = (|| -> rusqlite::Result<Vec<Row>> {
             let mut stmt = self.conn.prepare_cached(
-                "SELECT report, opt_out, paused_until, skip_tags FROM own_choices",
+                "SELECT report, opt_out, paused_until, skip_tags, skip_since FROM own_choices",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
             rows.collect()
         })()
         .map_err(|e| self.err(e))?;
         let mut out = Choices::new();
-        for (report, opt_out, paused, tags) in rows {
+        for (report, opt_out, paused, tags, since) in rows {
             let corrupt =
                 |column: &'static str, found: &str, expected: &'static str| LedgerError::Corrupt {
                     path: self.path.clone(),
@@ -48,13 +50,15 @@ impl Ledger {
                     found: found.to_string(),
                     expected,
                 };
-            let paused_until = match paused {
-                None => None,
-                Some(p) => Some(
-                    p.parse::<Date>()
-                        .map_err(|_| corrupt("paused_until", &p, "a date YYYY-MM-DD"))?,
-                ),
+            let date = |column: &'static str, v: Option<String>| match v {
+                None => Ok(None),
+                Some(p) => p
+                    .parse::<Date>()
+                    .map(Some)
+                    .map_err(|_| corrupt(column, &p, "a date YYYY-MM-DD")),
             };
+            let paused_until = date("paused_until", paused)?;
+            let skip_since = date("skip_since", since)?;
             let skip_tags = match tags {
                 None => None,
                 Some(t) => Some(
@@ -68,6 +72,7 @@ impl Ledger {
                     opt_out,
                     paused_until,
                     skip_tags,
+                    skip_since,
                 },
             );
         }
@@ -99,18 +104,22 @@ impl Ledger {
         if fresh == 0 {
             return Ok(Recorded::Replayed);
         }
-        let old: Option<(bool, Option<String>, Option<String>)> = tx
+        type Row = (bool, Option<String>, Option<String>, Option<String>);
+        let old: Option<Row> = tx
             .query_row(
-                "SELECT opt_out, paused_until, skip_tags FROM own_choices WHERE report = ?1",
+                "SELECT opt_out, paused_until, skip_tags, skip_since FROM own_choices WHERE report = ?1",
                 [report],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()
             .map_err(err)?;
-        let old = old.map_or_else(Choice::default, |(opt_out, paused, tags)| Choice {
+        // A row that cannot be read here is refused when the choices are
+        // read back (`own_choices`); this only carries the other fields on.
+        let old = old.map_or_else(Choice::default, |(opt_out, paused, tags, since)| Choice {
             opt_out,
             paused_until: paused.and_then(|p| p.parse().ok()),
             skip_tags: tags.and_then(|t| serde_json::from_str(&t).ok()),
+            skip_since: since.and_then(|p| p.parse().ok()),
         });
         let new = old.after(action);
         if new.is_empty() {
@@ -122,16 +131,17 @@ impl Ledger {
                 .as_ref()
                 .map(|t| serde_json::Value::from(t.clone()).to_string());
             tx.execute(
-                "INSERT INTO own_choices (report, opt_out, paused_until, skip_tags, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO own_choices (report, opt_out, paused_until, skip_tags, skip_since, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (report) DO UPDATE SET opt_out = excluded.opt_out,
                    paused_until = excluded.paused_until, skip_tags = excluded.skip_tags,
-                   updated_at = excluded.updated_at",
+                   skip_since = excluded.skip_since, updated_at = excluded.updated_at",
                 params![
                     report,
                     new.opt_out,
                     new.paused_until.map(|d| d.to_string()),
                     tags,
+                    new.skip_since.map(|d| d.to_string()),
                     now
                 ],
             )

@@ -332,7 +332,7 @@ fn read_form(
                     t.escape_debug()
                 ));
             }
-            Action::SkipTags(tags)
+            Action::SkipTags(tags, today)
         }
         Some(other) => {
             return Err(format!(
@@ -408,7 +408,7 @@ fn post(shared: &Shared, v: &Visitor<'_>, headers: &hyper::HeaderMap, body: &[u8
         Action::Pause(_) => Done::Paused,
         Action::OptOut => Done::OptedOut,
         Action::Resume => Done::Resumed,
-        Action::SkipTags(_) => Done::TagsSaved,
+        Action::SkipTags(..) => Done::TagsSaved,
     };
     tracing::info!(
         "a report changed their own choice ({}); reconciling",
@@ -464,7 +464,7 @@ mod tests {
         );
         assert_eq!(
             read("action=skip_tags&tags=growth&csrf=x").map(|r| r.0),
-            Ok(Action::SkipTags(vec!["growth".into()]))
+            Ok(Action::SkipTags(vec!["growth".into()], today))
         );
         for bad in [
             "action=dance",
