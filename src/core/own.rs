@@ -98,6 +98,8 @@ struct Base {
 /// The choices merged into a roster, with what they replaced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
+    /// The choices merged in.
+    choices: Choices,
     base: Vec<Base>,
     /// Reports (lowercased) who opted out themselves: they keep their page
     /// (to opt back in) while their feed and everything else is gone.
@@ -123,6 +125,12 @@ impl Applied {
     pub fn count(&self) -> usize {
         self.base.len()
     }
+
+    /// The choices merged in (all of them, those of people who are no
+    /// report of the roster included).
+    pub fn choices(&self) -> &Choices {
+        &self.choices
+    }
 }
 
 /// Merges `choices` into `roster`, replacing the choices merged before.
@@ -142,7 +150,10 @@ pub fn apply(roster: &mut Roster, choices: &Choices) {
     if choices.is_empty() {
         return;
     }
-    let mut applied = Applied::default();
+    let mut applied = Applied {
+        choices: choices.clone(),
+        ..Applied::default()
+    };
     for i in 0..roster.pairs.len() {
         let key = roster.pairs[i].report.key();
         let Some(c) = choices.get(&key).filter(|c| !c.is_empty()) else {

@@ -83,6 +83,13 @@ impl Worker {
         let mut lead = None;
         let mut unbuilt_error = None;
         if job == Job::Reconcile {
+            // The reports' own choices as the ledger has them now: a page
+            // answered while a roster reload was parsing may have been
+            // swapped out by it; merged again here, none is ever lost.
+            let choices = ledger.own_choices()?;
+            if shared.current().roster.own.choices() != &choices {
+                shared.set_roster_choices(&choices);
+            }
             let current = shared.current();
             let service::Reconciled {
                 outcome,

@@ -236,6 +236,15 @@ impl Shared {
         self.set_current(roster, history);
     }
 
+    /// Merges `choices` (the reports' own, from the ledger) into the
+    /// roster in force, replacing those merged before.
+    pub fn set_roster_choices(&self, choices: &crate::core::own::Choices) {
+        let current = self.current();
+        let mut roster = (*current.roster).clone();
+        crate::core::own::apply(&mut roster, choices);
+        self.set_current(Arc::new(roster), current.history.clone());
+    }
+
     /// Runs `f` on the health record.
     pub fn health<R>(&self, f: impl FnOnce(&mut Health) -> R) -> R {
         match self.health.lock() {

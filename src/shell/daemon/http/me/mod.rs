@@ -430,10 +430,7 @@ fn post(shared: &Shared, v: &Visitor<'_>, headers: &hyper::HeaderMap, body: &[u8
 
 /// Merges `choices` into the roster in force and asks for a reconcile.
 fn apply(shared: &Shared, choices: &own::Choices) {
-    let current = shared.current();
-    let mut roster = (*current.roster).clone();
-    own::apply(&mut roster, choices);
-    shared.set_current(Arc::new(roster), current.history.clone());
+    shared.set_roster_choices(choices);
     shared.page.nudge.notify_one();
 }
 
