@@ -17,6 +17,7 @@
 //! and forms posting back to it, and no framing. Nothing logged names the
 //! person.
 
+mod form;
 mod limit;
 pub mod token;
 
@@ -26,7 +27,6 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::header::{self, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
-use jiff::civil::Date;
 use ring::digest;
 
 use super::super::state::Shared;
@@ -39,9 +39,6 @@ use crate::shell::ledger::{Ledger, Recorded};
 
 /// The largest form accepted, in bytes.
 const MAX_FORM: usize = 16 * 1024;
-
-/// The most tags one form may name.
-const MAX_TAGS: usize = 256;
 
 /// What the pages need beyond the shared state.
 #[derive(Debug, Default)]
@@ -268,82 +265,6 @@ fn get(shared: &Shared, v: &Visitor<'_>, query: Option<&str>) -> Resp {
     r
 }
 
-/// A form, read: the action asked for and the token.
-fn read_form(
-    body: &[u8],
-    today: Date,
-    bank_has: impl Fn(&str) -> bool,
-) -> Result<(Action, Option<String>), String> {
-    let mut action = None;
-    let mut until = None;
-    let mut tags = Vec::new();
-    let mut csrf = None;
-    for (k, v) in url::form_urlencoded::parse(body) {
-        let slot = match k.as_ref() {
-            "action" => &mut action,
-            "until" => &mut until,
-            "csrf" => &mut csrf,
-            "tags" => {
-                if tags.len() >= MAX_TAGS {
-                    return Err("Too many tags.\n".to_string());
-                }
-                tags.push(v.into_owned());
-                continue;
-            }
-            _ => continue,
-        };
-        if slot.replace(v.into_owned()).is_some() {
-            return Err(format!("The field `{k}` is given twice.\n"));
-        }
-    }
-    let action = match action.as_deref() {
-        None | Some("") => {
-            return Err(
-                "The form names no action: expected one of pause, opt_out, resume, skip_tags.\n"
-                    .to_string(),
-            )
-        }
-        Some("pause") => {
-            let Some(until) = until.filter(|u| !u.is_empty()) else {
-                return Err("A pause needs a date: `until` as YYYY-MM-DD.\n".to_string());
-            };
-            let date = until
-                .parse::<Date>()
-                .ok()
-                .filter(|_| until.len() == 10)
-                .ok_or_else(|| "The date `until` is not a date YYYY-MM-DD.\n".to_string())?;
-            if date <= today {
-                return Err(format!("The date {date} is not after today ({today}): a pause runs until a date to come.\n"));
-            }
-            let latest = page::latest_pause(today);
-            if date > latest {
-                return Err(format!(
-                    "The date {date} is more than a year out: pick one on or before {latest}.\n"
-                ));
-            }
-            Action::Pause(date)
-        }
-        Some("opt_out") => Action::OptOut,
-        Some("resume") => Action::Resume,
-        Some("skip_tags") => {
-            if let Some(t) = tags.iter().find(|t| !bank_has(t)) {
-                return Err(format!(
-                    "No prompt has the tag `{}`: choose among the tags the page lists.\n",
-                    t.escape_debug()
-                ));
-            }
-            Action::SkipTags(tags, today)
-        }
-        Some(other) => {
-            return Err(format!(
-                "Unknown action `{}`: expected one of pause, opt_out, resume, skip_tags.\n",
-                other.escape_debug()
-            ))
-        }
-    };
-    Ok((action, csrf))
-}
-
 fn post(shared: &Shared, v: &Visitor<'_>, headers: &hyper::HeaderMap, body: &[u8]) -> Resp {
     let now = shared.clock.now();
     let secs = now.as_second();
@@ -375,7 +296,7 @@ fn post(shared: &Shared, v: &Visitor<'_>, headers: &hyper::HeaderMap, body: &[u8
     if own_pair(&current.roster, &v.person).is_none() {
         return bad("Only a report can make these choices; this page lists your 1:1s.\n");
     }
-    let (action, csrf) = match read_form(body, today, |t| current.roster.bank.has_tag(t)) {
+    let (action, csrf) = match form::read(body, today, |t| current.roster.bank.has_tag(t)) {
         Ok(x) => x,
         Err(msg) => return bad(&msg),
     };
@@ -445,35 +366,5 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-    }
-
-    #[test]
-    fn forms_are_read_strictly() {
-        let today = jiff::civil::date(2027, 1, 10);
-        let has = |t: &str| t == "growth";
-        let read = |b: &str| read_form(b.as_bytes(), today, has);
-        assert_eq!(
-            read("action=pause&until=2027-02-01&csrf=x"),
-            Ok((
-                Action::Pause(jiff::civil::date(2027, 2, 1)),
-                Some("x".into())
-            ))
-        );
-        assert_eq!(
-            read("action=skip_tags&tags=growth&csrf=x").map(|r| r.0),
-            Ok(Action::SkipTags(vec!["growth".into()], today))
-        );
-        for bad in [
-            "action=dance",
-            "",
-            "action=pause",
-            "action=pause&until=2027-01-10",
-            "action=pause&until=2028-01-11",
-            "action=pause&until=2027-2-1",
-            "action=skip_tags&tags=nope",
-            "action=opt_out&action=resume",
-        ] {
-            assert!(read(bad).is_err(), "{bad}");
-        }
     }
 }
