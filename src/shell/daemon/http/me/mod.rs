@@ -6,7 +6,7 @@
 //! (`application/x-www-form-urlencoded`, its size bounded): `action` =
 //! `pause` (with `until`) | `opt_out` | `resume` | `skip_tags` (with
 //! `tags`, repeated), and the page's `csrf` token ([`token`]). It is
-//! checked whole before anything changes; then the choice and the used
+//! read (`form`) and checked whole before anything changes; then the choice and the used
 //! token go into the ledger in one transaction, merged into the roster in
 //! force, and the daemon reconciles at once. The answer is a 303 back to
 //! the page, whose one-line confirmation says what was done; bad input is
