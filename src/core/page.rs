@@ -279,6 +279,54 @@ mod tests {
     }
 
     #[test]
+    fn every_roster_value_is_escaped_and_a_manager_gets_no_forms() {
+        let text = "[[prompts]]\nid = \"a\"\ntext = \"<img src=x> & so?\"\ntags = [\"<t>\"]\n\
+                    [[managers]]\nemail = \"ada@example.com\"\nname = \"Ada <script>\"\n\
+                    [[managers.reports]]\nemail = \"grace@example.com\"\nname = \"Grace \\\"Q\\\" O'Hara\"\nstart = \"2027-01-05\"\n";
+        let roster =
+            crate::core::roster::parse(&crate::core::source::SourceText::new("roster.toml", text))
+                .expect("valid");
+        let history = History::default();
+        let pair = &roster.pairs[0];
+        let today = jiff::civil::date(2027, 1, 1);
+        let report = Page {
+            roster: &roster,
+            history: &history,
+            name: "Grace \"Q\" O'Hara",
+            pairs: vec![pair],
+            own: Some(pair),
+            opted_out: false,
+            today,
+            now: jiff::Timestamp::from_second(1_798_761_600).expect("instant"),
+            horizon_weeks: 4,
+            token: "1.\"x",
+            action: "abc",
+            done: Some(Done::Paused),
+        };
+        let html = render(&report);
+        for raw in ["<img", "<script", "<t>", "\"Q\"", "O'Hara", "1.\"x"] {
+            assert!(!html.contains(raw), "{raw} unescaped: {html}");
+        }
+        assert!(html.contains("&lt;img src=x&gt; &amp; so?"), "{html}");
+        assert!(html.contains("with Ada &lt;script&gt;"), "{html}");
+        assert!(html.contains("value=\"&lt;t&gt;\""), "{html}");
+        assert!(html.contains("<form"), "{html}");
+        let html = render(&Page {
+            own: None,
+            name: "Ada <script>",
+            ..report.clone()
+        });
+        assert!(
+            !html.contains("<form") && !html.contains("<script"),
+            "{html}"
+        );
+        assert!(
+            html.contains("with Grace &quot;Q&quot; O&#39;Hara"),
+            "{html}"
+        );
+    }
+
+    #[test]
     fn done_keys_round_trip() {
         for d in [Done::Paused, Done::OptedOut, Done::Resumed, Done::TagsSaved] {
             assert_eq!(Done::from_key(d.key()), Some(d));
