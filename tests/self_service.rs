@@ -312,6 +312,17 @@ fn a_self_service_opt_out_leaves_no_trace_and_the_roster_cannot_undo_it() {
     );
     let ada = w.secret("ada@example.com");
     assert!(!feed(&ada).text().contains("/me/"));
+    // `export` writes what the feed URL serves: the link included.
+    let exported = unfolded(&w.cli(&["export", "--person", "grace@example.com"]));
+    assert_eq!(
+        exported
+            .matches(&format!("http://feeds.test{page}"))
+            .count(),
+        descriptions
+    );
+    assert!(!w
+        .cli(&["export", "--person", "ada@example.com"])
+        .contains("/me/"));
 
     // She opts out on her page.
     let since = w.last_reconcile();
