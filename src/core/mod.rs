@@ -12,6 +12,9 @@
 //! - [`roster`]: the roster, from raw serde structs to the validated model.
 //! - [`schedule`]: the meetings of one pair inside a window, DST rules included.
 //! - [`series`]: a pair's series, earlier ones ended by a change included.
+//! - [`own`]: a report's own choices (pause, opt-out, skipped tags), merged
+//!   into the roster.
+//! - [`page`]: a person's own page (`/me/<secret>`) as HTML.
 //! - [`plan`]: every meeting of a roster in a window, with its prompts.
 //! - `group`: items grouped per manager in one pass.
 //! - `check`: the summary, warnings and fairness report of `touchbase check`.
@@ -29,6 +32,8 @@ pub(crate) mod formats;
 pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod ical;
+pub mod own;
+pub mod page;
 pub mod placement;
 pub mod plan;
 pub mod prompts;

@@ -76,11 +76,14 @@ fn pair_meetings_into<'r>(
     out: &mut Vec<Meeting<'r>>,
 ) {
     let all = series_of(pair, past);
-    let mut rotation = Rotation::new(
-        &pair.eligible,
-        usize::try_from(pair.prompts_per_meeting).unwrap_or(usize::MAX),
-        pair.key,
-    );
+    let per_meeting = usize::try_from(pair.prompts_per_meeting).unwrap_or(usize::MAX);
+    let mut rotation = Rotation::new(&pair.eligible, per_meeting, pair.key);
+    // The prompts before a report's own choice of tags, in step with the
+    // current ones: a meeting takes from the set in force on its date.
+    let mut earlier = pair
+        .prompts_before
+        .as_ref()
+        .map(|(day, eligible)| (*day, Rotation::new(eligible, per_meeting, pair.key)));
     // Where the rotation stands, in meetings held: numbering continues
     // across series, so a change does not bring the first prompts back.
     let mut position: u32 = 0;
@@ -91,10 +94,20 @@ fn pair_meetings_into<'r>(
         if let Some(first) = slots.peek() {
             let first_number = before.saturating_add(series.held_before(first.occurrence));
             rotation.skip(u64::from(first_number.saturating_sub(position)));
+            if let Some((_, r)) = &mut earlier {
+                r.skip(u64::from(first_number.saturating_sub(position)));
+            }
             position = first_number;
             for slot in slots {
                 let mut prompts = Vec::with_capacity(pair.prompts_per_meeting as usize);
                 rotation.next_into(&mut prompts);
+                if let Some((day, r)) = &mut earlier {
+                    let mut before = Vec::with_capacity(prompts.len());
+                    r.next_into(&mut before);
+                    if slot.local.date() < *day {
+                        prompts = before;
+                    }
+                }
                 out.push(Meeting {
                     pair,
                     uid: series.uid.clone(),

@@ -4,6 +4,7 @@
 //! This is where the pure core meets SQLite and the mail transports; the
 //! daemon and the one-shot commands share it.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
 use jiff::Timestamp;
@@ -13,7 +14,7 @@ use crate::core::reconcile::{Outgoing, Reconciler, Sent, SentSeries, Settings};
 use crate::core::roster::Roster;
 use crate::core::series::History;
 use crate::shell::config::Config;
-use crate::shell::ledger::{Ledger, LedgerError, NewMessage};
+use crate::shell::ledger::{Batch, Ledger, LedgerError, NewMessage};
 use crate::shell::mail::message::{self, Invitation};
 use crate::shell::mail::sender::{self, Drained};
 use crate::shell::mail::transport::{SendError, Sender};
@@ -106,6 +107,7 @@ pub fn reconcile(
 ) -> Result<Reconciled, ServiceError> {
     let sent = ledger.sent()?;
     let mut reconciler = Reconciler::new(roster, &sent, settings(config), now);
+    let mut pages = ReportPages::new(config, roster);
     let mut batch = ledger.batch(now.as_second())?;
     let (mut series, mut occurrences) = (Vec::new(), Vec::new());
     let mut recorded = 0;
@@ -121,7 +123,11 @@ pub fn reconcile(
             step = std::mem::take(&mut series);
             occurrences.clear();
         }
-        let built = message::build(&invitation(config, &m, now));
+        let mut inv = invitation(config, &m, now);
+        if let Some(url) = pages.url(&m, &mut batch)? {
+            crate::shell::mail::page_link::with_page_link(&mut inv, &url);
+        }
+        let built = message::build(&inv);
         let failed = built.as_ref().err().map(|e| {
             let reason = format!("the message could not be built: {e}");
             unbuilt.push(Unbuilt {
@@ -140,6 +146,78 @@ pub fn reconcile(
         series: recorded + series.len(),
         unbuilt,
     })
+}
+
+/// The own page of each report an invitation (a REQUEST) goes to: with
+/// `invite_reports` on, the report's copy names it (their feed secret,
+/// made now if they have none yet, in the reconcile's transaction). The
+/// manager's copy never does, and neither does a cancellation.
+struct ReportPages<'c> {
+    public_url: &'c str,
+    /// Lowercased addresses of the active reports; empty when reports get
+    /// no invitations.
+    reports: HashSet<String>,
+    /// (manager, series UID) of every active pair: a manager who is also
+    /// someone's report gets no link in their own pairs' mails.
+    managing: HashSet<(String, String)>,
+    secrets: HashMap<String, String>,
+}
+
+impl<'c> ReportPages<'c> {
+    fn new(config: &'c Config, roster: &Roster) -> Self {
+        let on = config.mail.invite_reports;
+        ReportPages {
+            public_url: &config.http.public_url,
+            reports: if on {
+                roster.active_pairs().map(|p| p.report.key()).collect()
+            } else {
+                HashSet::new()
+            },
+            managing: if on {
+                roster
+                    .active_pairs()
+                    .map(|p| (p.manager.key(), p.uid.clone()))
+                    .collect()
+            } else {
+                HashSet::new()
+            },
+            secrets: HashMap::new(),
+        }
+    }
+
+    /// The page URL `m` carries, if any.
+    fn url(&mut self, m: &Outgoing, batch: &mut Batch<'_>) -> Result<Option<String>, ServiceError> {
+        if self.reports.is_empty() || m.method != crate::core::ical::Method::Request {
+            return Ok(None);
+        }
+        let to = m.to.email.trim().to_ascii_lowercase();
+        if !self.reports.contains(&to) || self.managing.contains(&(to.clone(), m.uid.clone())) {
+            return Ok(None);
+        }
+        let secret = match self.secrets.get(&to) {
+            Some(s) => s.clone(),
+            None => {
+                let s = match batch.feed_secret(&to)? {
+                    Some(s) => s,
+                    None => {
+                        // Without randomness there is no secret to give: the
+                        // invitation goes without the link.
+                        let Ok(s) = crate::shell::daemon::secrets::generate() else {
+                            return Ok(None);
+                        };
+                        batch.set_feed_secret(&to, &s)?;
+                        s
+                    }
+                };
+                self.secrets.insert(to, s.clone());
+                s
+            }
+        };
+        Ok(Some(crate::shell::daemon::secrets::page_url(
+            self.public_url,
+            &secret,
+        )))
+    }
 }
 
 /// What `m` says, as the mail builder takes it.

@@ -69,6 +69,7 @@ fn remembered_pair(s: &SentSeries) -> Pair {
         paused_until: s.paused_until,
         skip_tags: Vec::new(),
         eligible: Vec::new(),
+        prompts_before: None,
         key: 0,
         uid: s.pair_uid.clone(),
         origin: Origin::Flag(String::new()),

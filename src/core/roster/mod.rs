@@ -90,6 +90,10 @@ pub struct Pair {
     pub skip_tags: Vec<String>,
     /// Bank indices of the prompts this pair may use, ordered by id.
     pub eligible: Vec<u16>,
+    /// Meetings dated before this day draw from these prompts instead: a
+    /// report's own choice of tags applies from the day it was made, so
+    /// the meetings before it keep their prompts (see [`crate::core::own`]).
+    pub prompts_before: Option<(Date, Vec<u16>)>,
     /// Stable hash of the pair, seeding its prompt rotation.
     pub key: u64,
     /// The iCalendar UID of the pair's series.
@@ -140,6 +144,9 @@ pub struct Roster {
     pub bank: Bank,
     /// Whether the bank is the built-in one.
     pub built_in_bank: bool,
+    /// The reports' own choices merged in (none until the shell merges
+    /// the ledger's, see [`crate::core::own::apply`]).
+    pub own: crate::core::own::Applied,
 }
 
 impl Roster {

@@ -264,6 +264,7 @@ impl<'a> Validator<'a> {
                 pairs: self.pairs,
                 bank: self.bank,
                 built_in_bank: self.built_in_bank,
+                own: Default::default(),
             })
         } else {
             Err(InputErrors(self.c.errors))
@@ -394,6 +395,7 @@ impl<'a> Validator<'a> {
             opt_out: r.opt_out.as_ref().is_some_and(|o| o.value),
             paused_until,
             eligible,
+            prompts_before: None,
             skip_tags,
             key: hash64(0, &[manager.key.as_bytes(), lower.as_bytes()]),
             uid: series_uid(&manager.key, &lower),

@@ -22,6 +22,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         "people:   {} managers, {} active reports, {} paused, {} opted out",
         report.managers, report.active, report.paused, report.opted_out
     )?;
+    own_choices(roster, out)?;
     writeln!(
         out,
         "prompts:  {} ({})",
@@ -137,4 +138,21 @@ fn config_warnings(config: &Config) -> Vec<Warning> {
         }],
         _ => Vec::new(),
     }
+}
+
+/// The reports' own choices (made on their page), counted, never named:
+/// they override the roster, so whoever edits it learns they exist.
+fn own_choices(roster: &crate::core::roster::Roster, out: &mut dyn Write) -> std::io::Result<()> {
+    let own = &roster.own;
+    if own.count() == 0 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "own:      {} reports' own choices override the roster ({} opted out, {} paused, {} chose prompt tags); they are theirs to change, on their own page",
+        own.count(),
+        own.opted_out(),
+        own.paused,
+        own.skipping
+    )
 }

@@ -18,7 +18,8 @@
 //! - `reload`: roster edits, swapped in or reported by location.
 //! - `supervise`: panics in tasks, logged and shown in `/healthz`.
 //! - `state`: what the tasks share.
-//! - `http`: feeds, `/healthz`, `/metrics`, within limits.
+//! - `http`: feeds, each person's own page (`/me/<secret>`), `/healthz`,
+//!   `/metrics`, within limits.
 //! - `watch`: roster file changes.
 //! - `secrets`: feed secrets.
 //! - [`sd_notify`]: systemd readiness, status and watchdog.

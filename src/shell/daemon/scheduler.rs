@@ -53,6 +53,7 @@ enum Event {
     Finished(Result<anyhow::Result<Report>, JoinError>),
     Reload,
     Edited,
+    Chosen,
     Timer,
     Watchdog,
 }
@@ -108,6 +109,7 @@ pub async fn run(
             r = finish(&mut running) => Event::Finished(r),
             () = reload.notified() => Event::Reload,
             Some(()) = edits.recv() => Event::Edited,
+            () = shared.page.nudge.notified() => Event::Chosen,
             () = tokio::time::sleep(nap) => Event::Timer,
             () = tick(&mut watchdog) => Event::Watchdog,
         };
@@ -130,6 +132,8 @@ pub async fn run(
                     wanted = Some(Job::Reconcile);
                 }
             }
+            // A report's own choice, already merged into the roster.
+            Event::Chosen => wanted = Some(Job::Reconcile),
             Event::Timer => {}
             Event::Watchdog => notifier.notify("WATCHDOG=1"),
         }

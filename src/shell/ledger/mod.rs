@@ -11,6 +11,9 @@
 //!   Message-ID (so enqueuing the same message twice is a no-op), with the
 //!   outbox columns: attempts, next attempt, last error.
 //!
+//! - `own_choices`, `page_key`, `used_tokens`: what reports chose on their
+//!   own page, and what keeps its forms from being forged or replayed.
+//!
 //! The database runs in WAL mode with `synchronous = NORMAL`: a commit
 //! survives the process being killed at any point (SQLite's guarantee for
 //! WAL), and a power cut can at worst roll back the last commits, which
@@ -20,6 +23,7 @@
 
 mod open;
 mod outbox;
+mod own;
 mod rows;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +33,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
 use crate::core::series::History;
 pub use outbox::{backoff, NewMessage, Queued};
+pub use own::Recorded;
 
 /// Ledger failures. Every one of them is about the local database, so a
 /// caller retries later or stops; none is caused by roster input.
@@ -96,7 +101,9 @@ pub const FILE: &str = "ledger.sqlite3";
 /// Numbered migrations; entry `i` takes the schema from version `i` to `i + 1`.
 /// Version 2 adds when a pause began and the place of each series (so a
 /// stop can write the series again), and the index that keeps the messages
-/// for one recipient and UID in order.
+/// for one recipient and UID in order. Version 3 adds the reports' own
+/// choices, the key of the self-service pages' form tokens and the tokens
+/// already used (see `own`).
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE series (
@@ -156,6 +163,24 @@ CREATE TABLE feed_secrets (
 ALTER TABLE series ADD COLUMN paused_from TEXT;
 ALTER TABLE series ADD COLUMN location TEXT NOT NULL DEFAULT '';
 CREATE INDEX messages_order ON messages (uid, recipient, id) WHERE state = 'queued';
+",
+    r"
+CREATE TABLE own_choices (
+    report       TEXT PRIMARY KEY,
+    opt_out      INTEGER NOT NULL DEFAULT 0 CHECK (opt_out IN (0, 1)),
+    paused_until TEXT,
+    skip_tags    TEXT,
+    skip_since   TEXT,
+    updated_at   INTEGER NOT NULL
+);
+CREATE TABLE page_key (
+    id  INTEGER PRIMARY KEY CHECK (id = 1),
+    key BLOB NOT NULL
+);
+CREATE TABLE used_tokens (
+    token      TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+);
 ",
 ];
 
@@ -296,14 +321,7 @@ impl Ledger {
 
     /// The feed secret of `person` (lowercased address), if one was made.
     pub fn feed_secret(&self, person: &str) -> Result<Option<String>, LedgerError> {
-        self.conn
-            .query_row(
-                "SELECT secret FROM feed_secrets WHERE person = ?1",
-                [person],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))
+        read_feed_secret(&self.conn, person).map_err(|e| self.err(e))
     }
 
     /// Stores `secret` as the feed secret of `person`, replacing any other.
@@ -313,14 +331,7 @@ impl Ledger {
         secret: &str,
         now: i64,
     ) -> Result<(), LedgerError> {
-        self.conn
-            .execute(
-                "INSERT INTO feed_secrets (person, secret, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (person) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
-                params![person, secret, now],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        write_feed_secret(&self.conn, person, secret, now).map_err(|e| self.err(e))
     }
 
     /// Forgets the feed secret of everyone `keep` says no (lowercased
@@ -381,6 +392,29 @@ impl Ledger {
     }
 }
 
+fn read_feed_secret(conn: &Connection, person: &str) -> rusqlite::Result<Option<String>> {
+    conn.query_row(
+        "SELECT secret FROM feed_secrets WHERE person = ?1",
+        [person],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+fn write_feed_secret(
+    conn: &Connection,
+    person: &str,
+    secret: &str,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO feed_secrets (person, secret, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (person) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at",
+        params![person, secret, now],
+    )
+    .map(|_| ())
+}
+
 /// The series rows [`Ledger::history`] reads.
 const HISTORY_ROWS: &str = "state <> 'active' OR paused_from IS NOT NULL";
 
@@ -406,6 +440,16 @@ impl Batch<'_> {
         let added = outbox::enqueue(&self.tx, m, self.now).map_err(|e| self.err(e))?;
         self.queued += added;
         Ok(())
+    }
+
+    /// The feed secret of `person` (lowercased address), if one was made.
+    pub fn feed_secret(&self, person: &str) -> Result<Option<String>, LedgerError> {
+        read_feed_secret(&self.tx, person).map_err(|e| self.err(e))
+    }
+
+    /// Stores `secret` as the feed secret of `person`, with the batch.
+    pub fn set_feed_secret(&mut self, person: &str, secret: &str) -> Result<(), LedgerError> {
+        write_feed_secret(&self.tx, person, secret, self.now).map_err(|e| self.err(e))
     }
 
     /// Records the series and occurrence states the reconcile leaves.
