@@ -112,6 +112,7 @@ pub fn series_slots<'r>(series: &Series<'r>, window: Window) -> Slots<'r> {
         duration: SignedDuration::from_mins(i64::from(series.duration_minutes)),
         until,
         next,
+        days_off: series.days_off,
     }
 }
 
@@ -127,6 +128,8 @@ pub struct Slots<'a> {
     next: u32,
     /// Occurrence numbers `[lo, hi)` that the pause removes.
     paused: (u32, u32),
+    /// Days off (sorted): meetings on them do not take place.
+    days_off: &'a [Date],
 }
 
 impl<'a> Slots<'a> {
@@ -140,6 +143,7 @@ impl<'a> Slots<'a> {
             until: Date::MIN,
             next: u32::MAX,
             paused: (0, 0),
+            days_off: &[],
         }
     }
 }
@@ -163,6 +167,9 @@ impl Iterator for Slots<'_> {
                 return None;
             }
             self.next += 1;
+            if self.days_off.binary_search(&date).is_ok() {
+                continue;
+            }
             let local = date.to_datetime(self.time);
             // Dates at the very edge of the representable range have no
             // instant; skip them rather than fail the whole schedule.

@@ -191,6 +191,7 @@ fn belongs(series: &Series<'_>, rid: DateTime) -> bool {
         && k >= series.first
         && k < series.end()
         && !(lo..hi).contains(&k)
+        && !series.is_day_off(rid.date())
 }
 
 /// Whether the meeting at local `rid` started before `now`.

@@ -71,6 +71,9 @@ fn remembered_pair(s: &SentSeries) -> Pair {
         key: 0,
         uid: s.pair_uid.clone(),
         origin: Origin::Flag(String::new()),
+        calendars: Vec::new(),
+        on_day_off: crate::core::roster::OnDayOff::Skip,
+        days_off: Arc::from(Vec::new()),
     }
 }
 
@@ -94,6 +97,11 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
             from: s.paused_from,
             until,
         }),
+        days_off: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(&[][..], |p| &p.days_off[..]),
     };
     let Some(mut events) = series_events(&pair, &roster.bank, series, Vec::new()) else {
         cancel(ctx, s);

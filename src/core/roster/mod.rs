@@ -7,7 +7,7 @@
 pub mod raw;
 pub mod validate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::{Date, Time};
@@ -38,6 +38,38 @@ impl Person {
     pub fn is(&self, email: &str) -> bool {
         self.email.eq_ignore_ascii_case(email.trim())
     }
+}
+
+/// What happens to a meeting on a day off of either person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDayOff {
+    /// The meeting does not take place (and uses up no prompts).
+    #[default]
+    Skip,
+    /// The meeting moves to the next working day at the same time.
+    NextDay,
+}
+
+/// Where a `[[calendars]]` source is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarSource {
+    /// Fetched over HTTP(S).
+    Url(String),
+    /// A local file (relative paths already resolved against the roster's folder).
+    Path(PathBuf),
+}
+
+/// One `[[calendars]]` entry: a source of days off.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    /// Its id, as `calendars` lists name it (letters, digits, `.`, `_`, `-`).
+    pub id: String,
+    /// Where it is read from.
+    pub source: CalendarSource,
+    /// What its events mean.
+    pub kind: crate::core::daysoff::Kind,
+    /// How often it is fetched again.
+    pub refresh: jiff::SignedDuration,
 }
 
 /// A manager and where they were written.
@@ -88,6 +120,14 @@ pub struct Pair {
     pub uid: String,
     /// Where the report's entry is, for warnings.
     pub origin: Origin,
+    /// Indices in [`Roster::calendars`] whose days off apply to this pair:
+    /// the manager's own and the report's.
+    pub calendars: Vec<usize>,
+    /// What a day off does to a meeting.
+    pub on_day_off: OnDayOff,
+    /// The days off of either person, sorted (filled in by
+    /// [`Roster::apply_days_off`]; empty until then).
+    pub days_off: Arc<[Date]>,
 }
 
 impl Pair {
@@ -114,6 +154,8 @@ pub struct Roster {
     pub bank: Bank,
     /// Whether the bank is the built-in one.
     pub built_in_bank: bool,
+    /// `[[calendars]]`, in file order.
+    pub calendars: Vec<Calendar>,
 }
 
 impl Roster {
@@ -129,6 +171,31 @@ impl Roster {
             if let Some((hash, _)) = p.uid.split_once('@') {
                 p.uid = format!("{hash}@{domain}");
             }
+        }
+    }
+
+    /// Gives every pair the days off of its calendars: `days[i]` holds the
+    /// days of `calendars[i]` (`None`: none known). Pairs with the same
+    /// calendars share one list.
+    pub fn apply_days_off(&mut self, days: &[Option<&crate::core::daysoff::DaysOff>]) {
+        let mut shared: std::collections::HashMap<Vec<usize>, Arc<[Date]>> =
+            std::collections::HashMap::new();
+        for p in &mut self.pairs {
+            let list = shared
+                .entry(p.calendars.clone())
+                .or_insert_with(|| {
+                    let mut all: Vec<Date> = p
+                        .calendars
+                        .iter()
+                        .filter_map(|&i| days.get(i).copied().flatten())
+                        .flat_map(|d| d.days.iter().copied())
+                        .collect();
+                    all.sort_unstable();
+                    all.dedup();
+                    all.into()
+                })
+                .clone();
+            p.days_off = list;
         }
     }
 

@@ -20,6 +20,23 @@ pub struct RawRoster {
     /// `[[managers]]`.
     #[serde(default)]
     pub managers: Vec<RawManager>,
+    /// `[[calendars]]`: sources of days off.
+    #[serde(default)]
+    pub calendars: Vec<RawCalendar>,
+}
+
+/// One `[[calendars]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    /// Stable id that `calendars` lists name.
+    pub id: Loc<String>,
+    /// `https://`, `http://`, or a path relative to the roster.
+    pub source: Loc<String>,
+    /// `holidays` | `out_of_office`.
+    pub kind: Loc<String>,
+    /// How often to fetch it again, e.g. "12h", "30m", "1d".
+    pub refresh: Option<Loc<String>>,
 }
 
 /// The keys that cascade: defaults, then manager, then report.
@@ -38,16 +55,22 @@ pub struct RawSettings {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
 }
 
 /// The names of the cascading keys, for "did you mean" hints.
-pub const SETTINGS_KEYS: [&str; 6] = [
+pub const SETTINGS_KEYS: [&str; 8] = [
     "cadence",
     "time",
     "duration_minutes",
     "timezone",
     "prompts_per_meeting",
     "location",
+    "calendars",
+    "on_day_off",
 ];
 
 /// One `[[prompts]]` entry.
@@ -88,6 +111,10 @@ pub struct RawManager {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
     /// `[[managers.reports]]`.
     #[serde(default)]
     pub reports: Vec<RawReport>,
@@ -122,6 +149,10 @@ pub struct RawReport {
     pub prompts_per_meeting: Option<Loc<i64>>,
     /// `location`.
     pub location: Option<Loc<String>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
 }
 
 impl RawManager {
@@ -134,6 +165,8 @@ impl RawManager {
             timezone: self.timezone.clone(),
             prompts_per_meeting: self.prompts_per_meeting.clone(),
             location: self.location.clone(),
+            calendars: self.calendars.clone(),
+            on_day_off: self.on_day_off.clone(),
         }
     }
 }
@@ -148,6 +181,8 @@ impl RawReport {
             timezone: self.timezone.clone(),
             prompts_per_meeting: self.prompts_per_meeting.clone(),
             location: self.location.clone(),
+            calendars: self.calendars.clone(),
+            on_day_off: self.on_day_off.clone(),
         }
     }
 }
@@ -166,6 +201,8 @@ impl RawSettings {
                 .prompts_per_meeting
                 .or_else(|| parent.prompts_per_meeting.clone()),
             location: self.location.or_else(|| parent.location.clone()),
+            calendars: self.calendars.or_else(|| parent.calendars.clone()),
+            on_day_off: self.on_day_off.or_else(|| parent.on_day_off.clone()),
         }
     }
 }

@@ -16,6 +16,7 @@ use crate::core::prompts::Bank;
 use crate::core::source::{quoted, InputError, InputErrors, Loc, Pos, SourceText};
 
 mod bank;
+mod calendars;
 mod settings;
 
 use settings::Settings;
@@ -38,6 +39,8 @@ pub const MAX_PROMPTS: i64 = 100;
 struct Checker<'a> {
     source: &'a SourceText,
     errors: Vec<InputError>,
+    /// `[[calendars]]` ids (index by id), for the `calendars` lists.
+    calendar_ids: HashMap<String, usize>,
 }
 
 impl Checker<'_> {
@@ -188,6 +191,16 @@ impl Checker<'_> {
             return None;
         };
         let lower = r.email.value.trim().to_ascii_lowercase();
+        let mut calendars: Vec<usize> = manager
+            .settings
+            .calendars
+            .iter()
+            .chain(settings.calendars.iter())
+            .flatten()
+            .copied()
+            .collect();
+        calendars.sort_unstable();
+        calendars.dedup();
         let skip_tags: Vec<String> = r
             .skip_tags
             .iter()
@@ -215,6 +228,9 @@ impl Checker<'_> {
             key: hash64(0, &[manager.key.as_bytes(), lower.as_bytes()]),
             uid: series_uid(&manager.key, &lower),
             origin: self.source.origin(r.email.pos),
+            calendars,
+            on_day_off: settings.on_day_off.unwrap_or_default(),
+            days_off: Arc::from(Vec::new()),
         })
     }
 
@@ -314,9 +330,11 @@ pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErro
     let mut c = Checker {
         source,
         errors: Vec::new(),
+        calendar_ids: HashMap::new(),
     };
     let built_in_bank = raw.prompts.is_none();
     let bank = c.bank(&raw.prompts);
+    let calendars = c.calendars(&raw.calendars);
     let defaults = c
         .settings(&raw.defaults, "defaults")
         .over(&Settings::built_in());
@@ -338,6 +356,7 @@ pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErro
             pairs,
             bank,
             built_in_bank,
+            calendars,
         })
     } else {
         Err(InputErrors(c.errors))

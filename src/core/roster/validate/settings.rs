@@ -22,6 +22,9 @@ pub(super) struct Settings {
     pub(super) timezone: Option<(String, TimeZone)>,
     pub(super) prompts_per_meeting: Option<u32>,
     pub(super) location: Option<String>,
+    /// Indices of `[[calendars]]`.
+    pub(super) calendars: Option<Vec<usize>>,
+    pub(super) on_day_off: Option<crate::core::roster::OnDayOff>,
 }
 
 impl Settings {
@@ -37,6 +40,8 @@ impl Settings {
                 .map(|tz| (DEFAULT_TIMEZONE.to_string(), tz)),
             prompts_per_meeting: Some(DEFAULT_PROMPTS),
             location: Some(String::new()),
+            calendars: Some(Vec::new()),
+            on_day_off: Some(crate::core::roster::OnDayOff::Skip),
         }
     }
 
@@ -49,6 +54,8 @@ impl Settings {
             timezone: self.timezone.or_else(|| parent.timezone.clone()),
             prompts_per_meeting: self.prompts_per_meeting.or(parent.prompts_per_meeting),
             location: self.location.or_else(|| parent.location.clone()),
+            calendars: self.calendars.or_else(|| parent.calendars.clone()),
+            on_day_off: self.on_day_off.or(parent.on_day_off),
         }
     }
 }
@@ -110,6 +117,12 @@ impl Checker<'_> {
             if self.one_line(l, &key(prefix, "location"), "a location") {
                 s.location = Some(l.value.clone());
             }
+        }
+        if let Some(list) = &raw.calendars {
+            s.calendars = self.calendar_list(list, &key(prefix, "calendars"));
+        }
+        if let Some(o) = &raw.on_day_off {
+            s.on_day_off = self.on_day_off(o, &key(prefix, "on_day_off"));
         }
         s
     }
