@@ -20,9 +20,11 @@
 //! - `state`: what the tasks share.
 //! - `http`: feeds, `/healthz`, `/metrics`, within limits.
 //! - `watch`: roster file changes.
+//! - `calendars`: calendar sources of days off, fetched when due.
 //! - `secrets`: feed secrets.
 //! - [`sd_notify`]: systemd readiness, status and watchdog.
 
+mod calendars;
 pub(crate) mod http;
 mod job;
 mod reload;
@@ -120,6 +122,12 @@ pub async fn run(
         "HTTP server",
         http::serve(listener, shared.clone(), limits, http_stopped),
     );
+    let failed = calendars::at_start(&shared).await;
+    let refresher = supervise::spawn(
+        shared.clone(),
+        "calendar refresh",
+        calendars::run(shared.clone(), failed),
+    );
     let worker = Arc::new(Worker::new(shared.clone(), ledger, sender, lock));
     tracing::info!(
         "touchbase {} serving feeds on {address}, {} active pairs",
@@ -139,6 +147,7 @@ pub async fn run(
     scheduler::run(&shared, &worker, events, shutdown).await;
 
     tracing::info!("stopped");
+    refresher.abort();
     let _ = stop_http.send(true);
     drop(watcher);
     let _ = tokio::time::timeout(Duration::from_millis(500), http).await;

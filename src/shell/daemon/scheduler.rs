@@ -53,6 +53,7 @@ enum Event {
     Finished(Result<anyhow::Result<Report>, JoinError>),
     Reload,
     Edited,
+    DaysOff,
     Timer,
     Watchdog,
 }
@@ -108,6 +109,7 @@ pub async fn run(
             r = finish(&mut running) => Event::Finished(r),
             () = reload.notified() => Event::Reload,
             Some(()) = edits.recv() => Event::Edited,
+            () = shared.days_off_changed.notified() => Event::DaysOff,
             () = tokio::time::sleep(nap) => Event::Timer,
             () = tick(&mut watchdog) => Event::Watchdog,
         };
@@ -130,6 +132,7 @@ pub async fn run(
                     wanted = Some(Job::Reconcile);
                 }
             }
+            Event::DaysOff => wanted = Some(Job::Reconcile),
             Event::Timer => {}
             Event::Watchdog => notifier.notify("WATCHDOG=1"),
         }
