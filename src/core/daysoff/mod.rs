@@ -111,6 +111,28 @@ impl DaysOff {
     }
 }
 
+/// How many meetings in `window` the days off `days` of calendar `index`
+/// of `roster` take away (meetings of active pairs that use it, on one of
+/// its days, not already paused).
+pub fn skipped_meetings(
+    roster: &crate::core::roster::Roster,
+    index: usize,
+    days: &DaysOff,
+    window: Window,
+) -> usize {
+    roster
+        .active_pairs()
+        .filter(|p| p.calendars.contains(&index))
+        .map(|p| {
+            let mut bare = p.clone();
+            bare.days_off = std::sync::Arc::from(Vec::new());
+            crate::core::schedule::slots(&bare, window)
+                .filter(|s| days.contains(s.date))
+                .count()
+        })
+        .sum()
+}
+
 /// Why a source could not be read at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReadError {

@@ -67,10 +67,10 @@ pub async fn refresh_due(
             continue;
         }
         let now = shared.clock.now();
-        let mut due = daysoff::next_refresh(&state_dir, cal).unwrap_or(now);
-        if let Some(at) = failed.get(&cal.id) {
-            due = due.min(at.checked_add(RETRY.min(cal.refresh)).unwrap_or(now));
-        }
+        let due = match failed.get(&cal.id) {
+            Some(at) => at.checked_add(RETRY.min(cal.refresh)).unwrap_or(now),
+            None => daysoff::next_refresh(&state_dir, cal).unwrap_or(now),
+        };
         if due > now {
             next = Some(next.map_or(due, |n| n.min(due)));
             continue;
