@@ -79,6 +79,20 @@ fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
 
 #[allow(clippy::disallowed_methods)] // a fuzz driver measures its own time
 fn main() {
+    // FUZZ_FILE=PATH: read that one file, say how long it took, and stop.
+    if let Ok(path) = std::env::var("FUZZ_FILE") {
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let window = Window {
+            from: date(2000, 1, 1),
+            until: date(2032, 1, 1),
+        };
+        for kind in [Kind::Holidays, Kind::OutOfOffice] {
+            let one = Instant::now();
+            let r = read(&bytes, kind, window).map(|d| d.days.len());
+            println!("{path} as {}: {r:?} in {:?}", kind.as_str(), one.elapsed());
+        }
+        return;
+    }
     let mut args = std::env::args().skip(1);
     let seconds: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10);
     let seeds: Vec<Vec<u8>> = args.filter_map(|p| std::fs::read(p).ok()).collect();
@@ -86,6 +100,9 @@ fn main() {
         from: date(2000, 1, 1),
         until: date(2032, 1, 1),
     };
+    // FUZZ_DUMP=N: write input N to fuzz-input.ics instead of reading it
+    // (the sequence is the same on every run).
+    let dump: Option<u64> = std::env::var("FUZZ_DUMP").ok().and_then(|v| v.parse().ok());
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let started = Instant::now();
     let (mut inputs, mut ok, mut slowest) = (0u64, 0u64, Duration::ZERO);
@@ -98,12 +115,21 @@ fn main() {
             let pick = rng.below(seeds.len());
             mutate(&mut rng, &seeds[pick])
         };
+        if dump == Some(inputs) {
+            let _ = std::fs::write("fuzz-input.ics", &input);
+            println!("input {inputs} written to fuzz-input.ics");
+            return;
+        }
         let kind = if rng.below(2) == 0 {
             Kind::Holidays
         } else {
             Kind::OutOfOffice
         };
         let one = Instant::now();
+        if dump.is_some() {
+            inputs += 1;
+            continue;
+        }
         if read(&input, kind, window).is_ok() {
             ok += 1;
         }

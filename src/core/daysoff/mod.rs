@@ -307,7 +307,7 @@ impl Reader {
         }
     }
 
-    /// Ends an open rule (no `COUNT`, no `UNTIL` or one past the range) at
+    /// Ends a rule that runs past the range (no `UNTIL`, or a later one) at
     /// the end of the range, in the shape of its `DTSTART` (a date, or a
     /// UTC date-time), so expansion stops where nothing more can count.
     fn clamp_rule(&self, comp: &mut ICalendarComponent) {
@@ -335,9 +335,8 @@ impl Reader {
                 let ICalendarValue::RecurrenceRule(rule) = v else {
                     continue;
                 };
-                if rule.count.is_some() {
-                    continue;
-                }
+                // With a COUNT too: the rule then stops at whichever
+                // comes first, which is what the range needs.
                 let beyond = rule.until.as_ref().is_none_or(|u| {
                     (u.year, u.month, u.day) > (until.year, until.month, until.day)
                 });
