@@ -452,3 +452,64 @@ async fn a_failing_source_degrades_health_and_counts_in_metrics() {
     assert!(h["last_error"].is_null(), "{h}");
     daemon.stop().await;
 }
+
+#[test]
+fn next_day_moves_the_meeting_in_preview_and_feed_alike() {
+    let (addr, _server) = serve();
+    let dir = setup(&format!("http://{addr}/uk.ics"));
+    let roster = ROSTER
+        .replace("URL", &format!("http://{addr}/uk.ics"))
+        .replace(
+            "calendars = [\"uk\"]",
+            "calendars = [\"uk\"]\non_day_off = \"next_day\"",
+        );
+    std::fs::write(dir.path().join("roster.toml"), roster).unwrap();
+    let window = ["--from", "2027-03-01", "--weeks", "12"];
+    let preview = stdout(&run(
+        dir.path(),
+        &[&["preview", "--json"][..], &window[..]].concat(),
+    ));
+    let v: Value = serde_json::from_str(&preview).unwrap();
+    let grace: Vec<&Value> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["report"] == "grace@example.com")
+        .collect();
+    assert_eq!(grace.len(), 12);
+    // Easter Monday's meeting is on Tuesday at the same time.
+    let moved = grace
+        .iter()
+        .find(|m| m["start"].as_str().unwrap().starts_with("2027-03-30"))
+        .unwrap_or_else(|| panic!("{preview}"));
+    assert_eq!(moved["start"], "2027-03-30T09:30:00+01:00");
+    assert_eq!(moved["occurrence"], 4);
+    let feed = stdout(&run(
+        dir.path(),
+        &[
+            &["export", "--person", "grace@example.com"][..],
+            &window[..],
+        ]
+        .concat(),
+    ));
+    common::assert_well_formed(&feed);
+    let from = chrono::NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let until = chrono::NaiveDate::from_ymd_opt(2027, 5, 24).unwrap();
+    let starts: Vec<i64> = common::expand(&feed, 1_900_000_000)
+        .iter()
+        .filter(|s| s.in_window(from, until))
+        .map(|s| s.start)
+        .collect();
+    let wanted: Vec<i64> = grace
+        .iter()
+        .map(|m| {
+            m["start"]
+                .as_str()
+                .unwrap()
+                .parse::<jiff::Timestamp>()
+                .unwrap()
+                .as_second()
+        })
+        .collect();
+    assert_eq!(starts, wanted, "{feed}");
+}

@@ -18,7 +18,7 @@ use jiff::tz::TimeZone;
 use crate::core::cadence::Cadence;
 use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::hash::hex128;
-use crate::core::roster::Pair;
+use crate::core::roster::{OnDayOff, Pair};
 
 /// An earlier series of a pair, ended by a change.
 #[derive(Debug, Clone)]
@@ -145,8 +145,10 @@ pub struct Series<'r> {
     /// The dates the pair's pause removes.
     pub pause: Option<Pause>,
     /// Days off of either person (sorted): meetings on them do not take
-    /// place (see [`Series::skipped`]).
+    /// place (see [`Series::skipped`]) or move (see [`Series::moved_to`]).
     pub days_off: &'r [Date],
+    /// What a day off does to a meeting.
+    pub on_day_off: OnDayOff,
 }
 
 impl Series<'_> {
@@ -194,7 +196,7 @@ impl Series<'_> {
     }
 
     /// The occurrences, in `[first, end)` and not paused, that fall on a day
-    /// off: they do not take place. Sorted.
+    /// off and do not move: they do not take place. Sorted.
     pub fn skipped(&self) -> Vec<u32> {
         if self.days_off.is_empty() {
             return Vec::new();
@@ -206,18 +208,30 @@ impl Series<'_> {
             .iter()
             .filter_map(|&d| {
                 let k = first_on_or_after(self.anchor, self.cadence, d);
-                (nth_date(self.anchor, self.cadence, k) == Some(d)).then_some(k)
+                (nth_date(self.anchor, self.cadence, k) == Some(d)).then_some((k, d))
             })
-            .filter(|&k| k >= self.first && k < end && !(lo..hi).contains(&k))
+            .filter(|&(k, _)| k >= self.first && k < end && !(lo..hi).contains(&k))
+            .filter(|&(k, d)| self.moved_to(k, d).is_none())
+            .map(|(k, _)| k)
             .collect();
         out.sort_unstable();
         out.dedup();
         out
     }
 
-    /// Whether occurrence `k`, dated `date`, falls on a day off.
+    /// Whether `date` is a day off of either person.
     pub fn is_day_off(&self, date: Date) -> bool {
         self.days_off.binary_search(&date).is_ok()
+    }
+
+    /// Where occurrence `k`, dated `date`, moves (`next_day` on a day off);
+    /// `None` when it stays or is skipped.
+    pub fn moved_to(&self, k: u32, date: Date) -> Option<Date> {
+        if self.on_day_off != OnDayOff::NextDay || !self.is_day_off(date) {
+            return None;
+        }
+        let next = nth_date(self.anchor, self.cadence, k.saturating_add(1));
+        crate::core::daysoff::next_day(date, self.days_off, next)
     }
 
     /// How many of its occurrences before occurrence `k` take place (pauses
@@ -268,6 +282,7 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
             tz: &p.tz,
             pause,
             days_off: &pair.days_off,
+            on_day_off: pair.on_day_off,
         });
     }
     let from = past.iter().map(|p| p.until).max();
@@ -288,6 +303,7 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
         tz: &pair.tz,
         pause,
         days_off: &pair.days_off,
+        on_day_off: pair.on_day_off,
     });
     out
 }

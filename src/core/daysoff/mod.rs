@@ -111,6 +111,30 @@ impl DaysOff {
     }
 }
 
+/// Where `next_day` moves a meeting dated `date` (a day off): the next
+/// working day (Monday to Friday) that is no day off (`days_off`, sorted)
+/// and comes before `before` (the series' next meeting, so a pair never
+/// meets twice between two dates of its cadence), within a week. `None`:
+/// no such day, and the meeting is skipped.
+///
+/// This is the one place the move rule lives; a later rule (people's
+/// working hours, other 1:1s in the slot) extends it here.
+pub fn next_day(date: Date, days_off: &[Date], before: Option<Date>) -> Option<Date> {
+    use jiff::civil::Weekday;
+    let mut d = date;
+    for _ in 0..7 {
+        d = d.tomorrow().ok()?;
+        if before.is_some_and(|b| d >= b) {
+            return None;
+        }
+        let working = !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday);
+        if working && days_off.binary_search(&d).is_err() {
+            return Some(d);
+        }
+    }
+    None
+}
+
 /// How many meetings in `window` the days off `days` of calendar `index`
 /// of `roster` take away (meetings of active pairs that use it, on one of
 /// its days, not already paused).

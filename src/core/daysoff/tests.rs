@@ -308,3 +308,25 @@ proptest! {
         prop_assert!(started.elapsed() < Duration::from_secs(5));
     }
 }
+
+#[test]
+fn next_day_is_the_next_free_working_day_before_the_next_meeting() {
+    // Friday 30 April 2027 off: Monday 3 May (over the weekend and the
+    // month boundary).
+    let off = [date(2027, 4, 30)];
+    assert_eq!(
+        next_day(date(2027, 4, 30), &off, Some(date(2027, 5, 7))),
+        Some(date(2027, 5, 3))
+    );
+    // Monday off too: Tuesday.
+    let off = [date(2027, 4, 30), date(2027, 5, 3)];
+    assert_eq!(
+        next_day(date(2027, 4, 30), &off, Some(date(2027, 5, 7))),
+        Some(date(2027, 5, 4))
+    );
+    // Not on or after the next meeting.
+    assert_eq!(
+        next_day(date(2027, 4, 30), &off, Some(date(2027, 5, 4))),
+        None
+    );
+}

@@ -242,7 +242,7 @@ fn override_of(series: &Series<'_>, m: Meeting<'_>) -> Override {
         }
     };
     Override {
-        recurrence_id: m.local,
+        recurrence_id: m.recurrence,
         when,
         prompts: m.prompts,
     }

@@ -191,7 +191,7 @@ fn belongs(series: &Series<'_>, rid: DateTime) -> bool {
         && k >= series.first
         && k < series.end()
         && !(lo..hi).contains(&k)
-        && !series.is_day_off(rid.date())
+        && series.skipped().binary_search(&k).is_err()
 }
 
 /// Whether the meeting at local `rid` started before `now`.

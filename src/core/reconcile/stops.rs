@@ -102,6 +102,11 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
             .iter()
             .find(|p| p.uid == s.pair_uid)
             .map_or(&[][..], |p| &p.days_off[..]),
+        on_day_off: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(crate::core::roster::OnDayOff::Skip, |p| p.on_day_off),
     };
     let Some(mut events) = series_events(&pair, &roster.bank, series, Vec::new()) else {
         cancel(ctx, s);
