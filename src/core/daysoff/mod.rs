@@ -135,26 +135,35 @@ pub fn next_day(date: Date, days_off: &[Date], before: Option<Date>) -> Option<D
     None
 }
 
-/// How many meetings in `window` the days off `days` of calendar `index`
-/// of `roster` take away (meetings of active pairs that use it, on one of
-/// its days, not already paused).
-pub fn skipped_meetings(
+/// What the days off `days` of calendar `index` of `roster` do to the
+/// meetings in `window` of the active pairs that use it: how many are
+/// skipped, and how many move (`next_day`, by the pair's days off from all
+/// its calendars). Pauses are left out of both.
+pub fn effects(
     roster: &crate::core::roster::Roster,
     index: usize,
     days: &DaysOff,
     window: Window,
-) -> usize {
-    roster
+) -> (usize, usize) {
+    let (mut skipped, mut moved) = (0, 0);
+    for p in roster
         .active_pairs()
         .filter(|p| p.calendars.contains(&index))
-        .map(|p| {
-            let mut bare = p.clone();
-            bare.days_off = std::sync::Arc::from(Vec::new());
-            crate::core::schedule::slots(&bare, window)
-                .filter(|s| days.contains(s.date))
-                .count()
-        })
-        .sum()
+    {
+        let mut bare = p.clone();
+        bare.days_off = std::sync::Arc::from(Vec::new());
+        for slot in crate::core::schedule::slots(&bare, window).filter(|s| days.contains(s.date)) {
+            let following = crate::core::cadence::nth_date(p.start, p.cadence, slot.occurrence + 1);
+            let moves = p.on_day_off == crate::core::roster::OnDayOff::NextDay
+                && next_day(slot.date, &p.days_off, following).is_some();
+            if moves {
+                moved += 1;
+            } else {
+                skipped += 1;
+            }
+        }
+    }
+    (skipped, moved)
 }
 
 /// Why a source could not be read at all.

@@ -330,3 +330,56 @@ fn next_day_is_the_next_free_working_day_before_the_next_meeting() {
         None
     );
 }
+
+#[test]
+fn effects_count_what_each_source_skips_and_moves() {
+    let text = r#"
+[defaults]
+calendars = ["uk"]
+
+[[calendars]]
+id = "uk"
+source = "uk.ics"
+kind = "holidays"
+
+[[calendars]]
+id = "away"
+source = "away.ics"
+kind = "out_of_office"
+
+[[managers]]
+email = "ada@example.com"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  start = "2027-03-01"
+  cadence = "weekly"
+
+  [[managers.reports]]
+  email = "alan@example.com"
+  start = "2027-03-02"
+  cadence = "weekly"
+  on_day_off = "next_day"
+  calendars = ["away"]
+"#;
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).unwrap();
+    let uk = DaysOff {
+        events: vec![Event {
+            first: date(2027, 3, 29),
+            last: date(2027, 3, 30),
+        }],
+        days: vec![date(2027, 3, 29), date(2027, 3, 30)],
+    };
+    let away = DaysOff::default();
+    roster.apply_days_off(&[Some(&uk), Some(&away)]);
+    let window = Window {
+        from: date(2027, 3, 1),
+        until: date(2027, 5, 1),
+    };
+    // Grace (Mondays) loses 29 March; Alan (Tuesdays, next_day, his
+    // manager's holidays) moves from 30 March to Wednesday 31st.
+    assert_eq!(effects(&roster, 0, &uk, window), (1, 1));
+    assert_eq!(effects(&roster, 1, &away, window), (0, 0));
+    assert_eq!(uk.events_in(window).count(), 1);
+}

@@ -115,10 +115,10 @@ fn calendars(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<Vec<Wa
                         }
                     })
                     .collect();
-                let skipped = crate::core::daysoff::skipped_meetings(roster, i, d, horizon);
+                let (skipped, moved) = crate::core::daysoff::effects(roster, i, d, horizon);
                 writeln!(
                     out,
-                    "{} event{} in the horizon{}; skips {skipped} meeting{}",
+                    "{} event{} in the horizon{}; skips {skipped} meeting{}, moves {moved}",
                     events.len(),
                     if events.len() == 1 { "" } else { "s" },
                     if events.is_empty() {
