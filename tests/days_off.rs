@@ -516,3 +516,46 @@ fn next_day_moves_the_meeting_in_preview_and_feed_alike() {
         .collect();
     assert_eq!(starts, wanted, "{feed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_fetches_before_its_first_reconcile_and_mails_the_exdate() {
+    let (addr, server) = serve();
+    let dir = setup(&format!("http://{addr}/uk.ics"));
+    let daemon = harness::InProcess::start(
+        &dir.path().join("touchbase.toml"),
+        touchbase::shell::clock::Clock::system(),
+    )
+    .await;
+    let h = daemon.first_reconcile().await;
+    assert_eq!(h["status"], "ok", "{h}");
+    assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+    let at = daemon.addr;
+    let metrics = tokio::task::spawn_blocking(move || harness::get(at, "/metrics").2)
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("touchbase_calendar_fetches_total{result=\"fetched\"} 1"),
+        "{metrics}"
+    );
+    daemon.stop().await;
+    // Grace's invitation already leaves Easter Monday out.
+    let mut found = false;
+    for entry in std::fs::read_dir(dir.path().join("outbox")).unwrap() {
+        let raw = std::fs::read(entry.unwrap().path()).unwrap();
+        let msg = mail_parser::MessageParser::default().parse(&raw).unwrap();
+        for part in msg.parts.iter() {
+            let Some(text) = part.text_contents() else {
+                continue;
+            };
+            if text.contains("BEGIN:VCALENDAR") && text.contains("grace@example.com") {
+                let unfolded = text.replace("\r\n ", "");
+                assert!(
+                    unfolded.contains("EXDATE;TZID=Europe/London:20270329T093000"),
+                    "{unfolded}"
+                );
+                found = true;
+            }
+        }
+    }
+    assert!(found, "no invitation for Grace in the outbox");
+}
