@@ -178,7 +178,7 @@ pub fn run(
     for (id, why) in &failed {
         tracing::warn!("calendar {id}: cannot fetch ({why}); it gives no days off until it can");
     }
-    if !failed.is_empty() || !roster.calendars.is_empty() {
+    if !roster.calendars.is_empty() {
         let range = crate::shell::daysoff::range(today, config.dispatch.horizon_weeks);
         crate::shell::daysoff::load_into(&config.state_dir, &mut roster, range);
     }

@@ -20,6 +20,7 @@ impl Checker<'_> {
     /// Every `[[calendars]]` entry, checked; records their ids.
     pub(super) fn calendars(&mut self, raw: &[RawCalendar]) -> Vec<Calendar> {
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (i, c) in raw.iter().enumerate() {
             let prefix = format!("calendars[{i}]");
             let id = c.id.value.trim();
@@ -36,7 +37,7 @@ impl Checker<'_> {
                     quoted(&c.id.value),
                     "an id of 1 to 64 letters, digits, `.`, `_` or `-` (not starting with `.`), such as \"uk-holidays\"",
                 );
-            } else if self.calendar_ids.contains_key(id) {
+            } else if !seen.insert(id.to_string()) {
                 self.error(
                     c.id.pos,
                     &key(&prefix, "id"),
@@ -199,4 +200,101 @@ pub fn parse_refresh(s: &str) -> Option<SignedDuration> {
         return None;
     }
     Some(SignedDuration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::core::roster::parse;
+    use crate::core::source::SourceText;
+
+    const YAML: &str = r#"
+defaults:
+  calendars: [uk]
+calendars:
+  - id: uk
+    source: https://example.org/uk.ics
+    kind: holidays
+  - id: ada-ooo
+    source: ooo/ada.ics
+    kind: out_of_office
+    refresh: 1h30m
+  - id: de
+    source: http://example.org/de.ics
+    kind: holidays
+managers:
+  - email: ada@example.com
+    calendars: [uk, ada-ooo]
+    reports:
+      - email: grace@example.com
+        start: "2027-01-05"
+        calendars: [de]
+        on_day_off: next_day
+      - email: alan@example.com
+        start: "2027-01-06"
+"#;
+
+    #[test]
+    fn yaml_calendars_cascade_and_union_with_the_managers_own() {
+        let r = parse(&SourceText::new("/etc/touchbase/roster.yaml", YAML)).unwrap();
+        let ids: Vec<&str> = r.calendars.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["uk", "ada-ooo", "de"]);
+        assert_eq!(
+            r.calendars[1].source,
+            CalendarSource::Path(PathBuf::from("/etc/touchbase/ooo/ada.ics"))
+        );
+        assert_eq!(r.calendars[1].refresh, SignedDuration::from_mins(90));
+        assert_eq!(r.calendars[0].refresh, DEFAULT_REFRESH);
+        assert_eq!(r.calendars[1].kind, Kind::OutOfOffice);
+        // Grace: Ada's own (uk, ada-ooo) and her own (de); Alan inherits Ada's.
+        assert_eq!(r.pairs[0].calendars, [0, 1, 2]);
+        assert_eq!(r.pairs[0].on_day_off, OnDayOff::NextDay);
+        assert_eq!(r.pairs[1].calendars, [0, 1]);
+        assert_eq!(r.pairs[1].on_day_off, OnDayOff::Skip);
+    }
+
+    #[test]
+    fn bad_entries_are_located_errors() {
+        let text = r#"
+[[calendars]]
+id = "uk holidays"
+source = "https://example.org/uk.ics"
+kind = "holidays"
+
+[[calendars]]
+id = "de"
+source = "https://"
+kind = "holidays"
+refresh = "1m"
+
+[[calendars]]
+id = "de"
+source = "de.ics"
+kind = "holidays"
+"#;
+        let e = parse(&SourceText::new("r.toml", text)).unwrap_err();
+        let all = e.to_string();
+        assert!(all.contains("r.toml:3:6: key `calendars[0].id`"), "{all}");
+        assert!(all.contains("key `calendars[1].source`"), "{all}");
+        assert!(
+            all.contains("key `calendars[1].refresh`: found \"1m\""),
+            "{all}"
+        );
+        assert!(
+            all.contains("key `calendars[2].id`: found \"de\", already the id of another calendar"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn refresh_spellings() {
+        assert_eq!(parse_refresh("12h"), Some(SignedDuration::from_hours(12)));
+        assert_eq!(parse_refresh("1d"), Some(SignedDuration::from_hours(24)));
+        assert_eq!(parse_refresh("90s"), Some(SignedDuration::from_secs(90)));
+        for bad in ["", "12", "h", "1w", "-1h", "99999999999h"] {
+            assert_eq!(parse_refresh(bad), None, "{bad}");
+        }
+    }
 }
