@@ -123,11 +123,10 @@ pub async fn run(
         http::serve(listener, shared.clone(), limits, http_stopped),
     );
     let failed = calendars::at_start(&shared).await;
-    let refresher = supervise::spawn(
-        shared.clone(),
-        "calendar refresh",
-        calendars::run(shared.clone(), failed),
-    );
+    let refresher = tokio::spawn(calendars::run(shared.clone(), failed));
+    let stop_refresher = refresher.abort_handle();
+    let s = shared.clone();
+    tokio::spawn(async move { supervise::join(&s, "calendar refresh", refresher).await });
     let worker = Arc::new(Worker::new(shared.clone(), ledger, sender, lock));
     tracing::info!(
         "touchbase {} serving feeds on {address}, {} active pairs",
@@ -147,7 +146,7 @@ pub async fn run(
     scheduler::run(&shared, &worker, events, shutdown).await;
 
     tracing::info!("stopped");
-    refresher.abort();
+    stop_refresher.abort();
     let _ = stop_http.send(true);
     drop(watcher);
     let _ = tokio::time::timeout(Duration::from_millis(500), http).await;
