@@ -15,7 +15,8 @@
 //!   publish them; `X-GOOGLE-EVENT-TYPE` or `X-EVENT-TYPE` =
 //!   `OUT_OF_OFFICE`/`OUTOFOFFICE`; `FBTYPE=BUSY-UNAVAILABLE` on a `VFREEBUSY`
 //!   period) and all-day events that are not transparent (`TRANSP:OPAQUE`, the
-//!   default, and not marked free).
+//!   default, and not marked free): the form a day away takes in Google's and
+//!   Apple's feeds, which carry no out-of-office marker of their own.
 //!
 //! An event's days are the local dates it touches in its own zone (a floating
 //! or all-day event: as written); an end at midnight does not touch the day
