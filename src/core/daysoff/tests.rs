@@ -1,3 +1,7 @@
+//! The calendar reader on real holiday files (../shared/reference, read in
+//! place) and generated ones, the move rule, and fuzzing by proptest:
+//! arbitrary bytes and mutated real calendars, no panic, bounded time.
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! `touchbase check`: validates the configuration and the roster (loading
 //! them did that) and prints the summary, each manager's 1:1 time per
-//! active report, and the warnings. It writes nothing.
+//! active report, the calendar sources of days off, and the warnings. It
+//! writes nothing but the first copy of a calendar source never fetched.
 
 use std::io::Write;
 
