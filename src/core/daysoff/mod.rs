@@ -136,6 +136,36 @@ pub fn next_day(date: Date, days_off: &[Date], before: Option<Date>) -> Option<D
     None
 }
 
+/// The dates in the pair's zone (`pair_tz`) whose meeting at `time` falls,
+/// for a manager in `manager_tz`, on one of `manager_days`: a manager's
+/// days off as the pair's dates. Without a manager zone (or the same zone)
+/// the dates are taken as they are.
+pub fn in_pair_zone(
+    manager_days: &[Date],
+    manager_tz: Option<&jiff::tz::TimeZone>,
+    pair_tz: &jiff::tz::TimeZone,
+    time: jiff::civil::Time,
+) -> Vec<Date> {
+    let Some(mtz) = manager_tz.filter(|m| *m != pair_tz) else {
+        return manager_days.to_vec();
+    };
+    let mut out = Vec::new();
+    for &d in manager_days {
+        for p in [d.yesterday().ok(), Some(d), d.tomorrow().ok()]
+            .into_iter()
+            .flatten()
+        {
+            let at = crate::core::schedule::resolve(pair_tz, p.to_datetime(time));
+            if at.is_some_and(|(t, _)| t.to_zoned(mtz.clone()).date() == d) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// What the days off `days` of calendar `index` of `roster` do to the
 /// meetings in `window` of the active pairs that use it: how many are
 /// skipped, and how many move (`next_day`, by the pair's days off from all
@@ -153,7 +183,23 @@ pub fn effects(
     {
         let mut bare = p.clone();
         bare.days_off = std::sync::Arc::from(Vec::new());
-        for slot in crate::core::schedule::slots(&bare, window).filter(|s| days.contains(s.date)) {
+        // This source's days as the pair's dates.
+        let mut mine: Vec<Date> = Vec::new();
+        if p.report_calendars.contains(&index) {
+            mine.extend(days.days.iter().copied());
+        }
+        if p.manager_calendars.contains(&index) {
+            let manager_tz = roster
+                .managers
+                .get(p.manager_index)
+                .and_then(|m| jiff::tz::db().get(&m.timezone).ok());
+            mine.extend(in_pair_zone(&days.days, manager_tz.as_ref(), &p.tz, p.time));
+        }
+        mine.sort_unstable();
+        mine.dedup();
+        for slot in crate::core::schedule::slots(&bare, window)
+            .filter(|s| mine.binary_search(&s.date).is_ok())
+        {
             let following = crate::core::cadence::nth_date(p.start, p.cadence, slot.occurrence + 1);
             let moves = p.on_day_off == crate::core::roster::OnDayOff::NextDay
                 && next_day(slot.date, &p.days_off, following).is_some();

@@ -387,3 +387,74 @@ email = "ada@example.com"
     assert_eq!(effects(&roster, 1, &away, window), (0, 0));
     assert_eq!(uk.events_in(window).count(), 1);
 }
+
+#[test]
+fn a_managers_days_off_are_dates_in_the_managers_zone() {
+    let la = jiff::tz::TimeZone::get("America/Los_Angeles").unwrap();
+    let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+    let nine = jiff::civil::time(9, 0, 0, 0);
+    // 09:00 in Tokyo is 17:00 the day before in Los Angeles: the manager's
+    // Monday 3 May off is the pair's Tuesday 4 May.
+    assert_eq!(
+        in_pair_zone(&[date(2027, 5, 3)], Some(&la), &tokyo, nine),
+        vec![date(2027, 5, 4)]
+    );
+    // Same zone, or none known: the dates as they are.
+    assert_eq!(
+        in_pair_zone(&[date(2027, 5, 3)], Some(&tokyo), &tokyo, nine),
+        vec![date(2027, 5, 3)]
+    );
+    assert_eq!(
+        in_pair_zone(&[date(2027, 5, 3)], None, &tokyo, nine),
+        vec![date(2027, 5, 3)]
+    );
+}
+
+#[test]
+fn roster_days_off_combine_the_reports_and_the_managers_zone() {
+    let text = r#"
+[[calendars]]
+id = "us"
+source = "us.ics"
+kind = "holidays"
+
+[[calendars]]
+id = "jp"
+source = "jp.ics"
+kind = "holidays"
+
+[[managers]]
+email = "ada@example.com"
+timezone = "America/Los_Angeles"
+calendars = ["us"]
+
+  [[managers.reports]]
+  email = "kenji@example.com"
+  start = "2027-05-04"
+  time = "09:00"
+  cadence = "weekly"
+  timezone = "Asia/Tokyo"
+  calendars = ["jp"]
+"#;
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).unwrap();
+    let one = |d: Date| DaysOff {
+        events: vec![Event { first: d, last: d }],
+        days: vec![d],
+    };
+    // The US Monday off (3 May) is Kenji's Tuesday 09:00; Japan's 5 May
+    // is his own date.
+    let (us, jp) = (one(date(2027, 5, 3)), one(date(2027, 5, 5)));
+    roster.apply_days_off(&[Some(&us), Some(&jp)]);
+    assert_eq!(
+        &roster.pairs[0].days_off[..],
+        &[date(2027, 5, 4), date(2027, 5, 5)]
+    );
+    let window = Window {
+        from: date(2027, 5, 1),
+        until: date(2027, 6, 1),
+    };
+    // The US calendar skips his Tuesday 4 May meeting.
+    assert_eq!(effects(&roster, 0, &us, window), (1, 0));
+    assert_eq!(effects(&roster, 1, &jp, window), (0, 0));
+}

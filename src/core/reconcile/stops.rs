@@ -72,6 +72,8 @@ fn remembered_pair(s: &SentSeries) -> Pair {
         uid: s.pair_uid.clone(),
         origin: Origin::Flag(String::new()),
         calendars: Vec::new(),
+        manager_calendars: Vec::new(),
+        report_calendars: Vec::new(),
         on_day_off: crate::core::roster::OnDayOff::Skip,
         days_off: Arc::from(Vec::new()),
     }

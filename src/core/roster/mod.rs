@@ -123,6 +123,12 @@ pub struct Pair {
     /// Indices in [`Roster::calendars`] whose days off apply to this pair:
     /// the manager's own and the report's.
     pub calendars: Vec<usize>,
+    /// The manager's own calendars (manager, else defaults): their days
+    /// are dates in the manager's zone.
+    pub manager_calendars: Vec<usize>,
+    /// The report's calendars (report, else manager, else defaults): their
+    /// days are dates in the pair's zone (the report's).
+    pub report_calendars: Vec<usize>,
     /// What a day off does to a meeting.
     pub on_day_off: OnDayOff,
     /// The days off of either person, sorted (filled in by
@@ -175,21 +181,49 @@ impl Roster {
     }
 
     /// Gives every pair the days off of its calendars: `days[i]` holds the
-    /// days of `calendars[i]` (`None`: none known). Pairs with the same
-    /// calendars share one list.
+    /// days of `calendars[i]` (`None`: none known). A report's days are
+    /// dates in the pair's zone; a manager's are dates in the manager's
+    /// zone, so they become the dates in the pair's zone whose meeting falls
+    /// on them for the manager. Pairs with the same days share one list.
     pub fn apply_days_off(&mut self, days: &[Option<&crate::core::daysoff::DaysOff>]) {
-        let mut shared: std::collections::HashMap<Vec<usize>, Arc<[Date]>> =
+        type Key = (Vec<usize>, Vec<usize>, usize, Time, String);
+        let mut shared: std::collections::HashMap<Key, Arc<[Date]>> =
             std::collections::HashMap::new();
+        let zones: Vec<Option<TimeZone>> = self
+            .managers
+            .iter()
+            .map(|m| jiff::tz::db().get(&m.timezone).ok())
+            .collect();
+        let union = |list: &[usize]| -> Vec<Date> {
+            let mut all: Vec<Date> = list
+                .iter()
+                .filter_map(|&i| days.get(i).copied().flatten())
+                .flat_map(|d| d.days.iter().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
         for p in &mut self.pairs {
+            let key = (
+                p.report_calendars.clone(),
+                p.manager_calendars.clone(),
+                p.manager_index,
+                p.time,
+                p.timezone.clone(),
+            );
+            let manager_tz = zones.get(p.manager_index).cloned().flatten();
             let list = shared
-                .entry(p.calendars.clone())
+                .entry(key)
                 .or_insert_with(|| {
-                    let mut all: Vec<Date> = p
-                        .calendars
-                        .iter()
-                        .filter_map(|&i| days.get(i).copied().flatten())
-                        .flat_map(|d| d.days.iter().copied())
-                        .collect();
+                    let mut all = union(&p.report_calendars);
+                    let manager_days = union(&p.manager_calendars);
+                    all.extend(crate::core::daysoff::in_pair_zone(
+                        &manager_days,
+                        manager_tz.as_ref(),
+                        &p.tz,
+                        p.time,
+                    ));
                     all.sort_unstable();
                     all.dedup();
                     all.into()

@@ -191,12 +191,11 @@ impl Checker<'_> {
             return None;
         };
         let lower = r.email.value.trim().to_ascii_lowercase();
-        let mut calendars: Vec<usize> = manager
-            .settings
-            .calendars
+        let manager_calendars = manager.settings.calendars.clone().unwrap_or_default();
+        let report_calendars = settings.calendars.clone().unwrap_or_default();
+        let mut calendars: Vec<usize> = manager_calendars
             .iter()
-            .chain(settings.calendars.iter())
-            .flatten()
+            .chain(report_calendars.iter())
             .copied()
             .collect();
         calendars.sort_unstable();
@@ -229,6 +228,8 @@ impl Checker<'_> {
             uid: series_uid(&manager.key, &lower),
             origin: self.source.origin(r.email.pos),
             calendars,
+            manager_calendars,
+            report_calendars,
             on_day_off: settings.on_day_off.unwrap_or_default(),
             days_off: Arc::from(Vec::new()),
         })
