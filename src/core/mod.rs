@@ -9,6 +9,7 @@
 //! - `hash`: the stable hashes behind UIDs, Message-IDs and rotations.
 //! - [`cadence`]: `weekly`, `biweekly`, `every N weeks`, `monthly`.
 //! - [`prompts`]: the prompt bank and the per-pair rotation.
+//! - [`daysoff`]: external calendars (holidays, time off) into days off.
 //! - [`roster`]: the roster, from raw serde structs to the validated model.
 //! - [`schedule`]: the meetings of one pair inside a window, DST rules included.
 //! - [`series`]: a pair's series, earlier ones ended by a change included.
@@ -26,6 +27,7 @@
 
 pub mod cadence;
 pub(crate) mod check;
+pub mod daysoff;
 pub mod events;
 pub mod feed;
 pub(crate) mod formats;

@@ -31,6 +31,9 @@ pub struct Meeting<'r> {
     pub number: u32,
     /// The wall-clock time asked for.
     pub local: DateTime,
+    /// Its `RECURRENCE-ID`: the series' own date and time for it (differs
+    /// from `local` when a day off moved the meeting).
+    pub recurrence: DateTime,
     /// When it starts.
     pub start: Timestamp,
     /// When it ends.
@@ -115,6 +118,7 @@ fn pair_meetings_into<'r>(
                     occurrence: slot.occurrence,
                     number: position,
                     local: slot.local,
+                    recurrence: slot.recurrence,
                     start: slot.start,
                     end: slot.end,
                     clock: slot.clock,

@@ -25,6 +25,7 @@ pub mod clock;
 pub mod commands;
 pub(crate) mod config;
 pub mod daemon;
+pub mod daysoff;
 pub(crate) mod ledger;
 pub mod load;
 pub mod lock;

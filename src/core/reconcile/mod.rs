@@ -247,13 +247,22 @@ impl<'s> Index<'s> {
 /// past the lead time, in the pair's zone.
 fn lead_window(pair: &Pair, now: Timestamp, lead_days: u32) -> Window {
     let today = now.to_zoned(pair.tz.clone()).date();
+    // Meetings a day off moves are announced up to a year ahead.
+    let moves =
+        pair.on_day_off == crate::core::roster::OnDayOff::NextDay && !pair.days_off.is_empty();
+    let days = if moves {
+        i64::from(lead_days + 2).max(MOVES_AHEAD_DAYS)
+    } else {
+        i64::from(lead_days + 2)
+    };
     Window {
         from: today.checked_sub(1.day()).unwrap_or(today),
-        until: today
-            .checked_add(i64::from(lead_days + 2).days())
-            .unwrap_or(today),
+        until: today.checked_add(days.days()).unwrap_or(today),
     }
 }
+
+/// How far ahead a meeting moved by a day off is sent as its own override.
+const MOVES_AHEAD_DAYS: i64 = 371;
 
 /// When an override's meeting starts.
 fn override_start(events: &SeriesEvents<'_>, when: When) -> Option<Timestamp> {
@@ -265,11 +274,19 @@ fn override_start(events: &SeriesEvents<'_>, when: When) -> Option<Timestamp> {
 
 /// Keeps only the overrides of meetings not yet held and within the lead
 /// time (`now` to `horizon`): the ones whose prompts are due.
+///
+/// A meeting a day off moved (`next_day`) is kept however far ahead it is:
+/// the series alone would show it on its old date.
 fn keep_due(events: &mut SeriesEvents<'_>, now: Timestamp, horizon: Timestamp) {
     let starts: Vec<bool> = events
         .overrides
         .iter()
-        .map(|o| override_start(events, o.when).is_some_and(|t| t >= now && t <= horizon))
+        .map(|o| {
+            override_start(events, o.when).is_some_and(|t| {
+                let moved = events.series.tz.to_datetime(t).date() != o.recurrence_id.date();
+                t >= now && (t <= horizon || moved)
+            })
+        })
         .collect();
     let mut keep = starts.into_iter();
     events.overrides.retain(|_| keep.next().unwrap_or(false));

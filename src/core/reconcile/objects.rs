@@ -131,10 +131,13 @@ impl Diff {
             .map(|o| o.recurrence_id)
             .collect();
         sent_rids.sort_unstable();
+        let skipped = events.series.skipped();
         let (kept, stale) = sent_rids
             .into_iter()
-            .filter(|rid| belongs(&events.series, *rid) || !held(events.series.tz, *rid, now))
-            .partition(|rid| belongs(&events.series, *rid));
+            .filter(|rid| {
+                belongs(&events.series, &skipped, *rid) || !held(events.series.tz, *rid, now)
+            })
+            .partition(|rid| belongs(&events.series, &skipped, *rid));
         Diff {
             fingerprint,
             master_changed,
@@ -180,8 +183,9 @@ fn override_fingerprint(o: &Override, bank: &Bank) -> String {
 }
 
 /// Whether `rid` is an occurrence of `series` that takes place: on its
-/// dates, at its time, inside its range and not paused.
-fn belongs(series: &Series<'_>, rid: DateTime) -> bool {
+/// dates, at its time, inside its range, not paused and not skipped by a
+/// day off (`skipped`: [`Series::skipped`]).
+fn belongs(series: &Series<'_>, skipped: &[u32], rid: DateTime) -> bool {
     if rid.time() != series.time {
         return false;
     }
@@ -191,6 +195,7 @@ fn belongs(series: &Series<'_>, rid: DateTime) -> bool {
         && k >= series.first
         && k < series.end()
         && !(lo..hi).contains(&k)
+        && skipped.binary_search(&k).is_err()
 }
 
 /// Whether the meeting at local `rid` started before `now`.

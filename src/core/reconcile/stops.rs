@@ -79,6 +79,11 @@ fn remembered_pair(s: &SentSeries) -> Pair {
             report_hours: Hours::standard(),
             key: String::new(),
         },
+        calendars: Vec::new(),
+        manager_calendars: Vec::new(),
+        report_calendars: Vec::new(),
+        on_day_off: crate::core::roster::OnDayOff::Skip,
+        days_off: Arc::from(Vec::new()),
     }
 }
 
@@ -102,6 +107,16 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
             from: s.paused_from,
             until,
         }),
+        days_off: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(&[][..], |p| &p.days_off[..]),
+        on_day_off: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(crate::core::roster::OnDayOff::Skip, |p| p.on_day_off),
     };
     let Some(mut events) = series_events(&pair, &roster.bank, series, Vec::new()) else {
         cancel(ctx, s);

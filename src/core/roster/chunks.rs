@@ -52,7 +52,7 @@ pub fn roster(source: &SourceText) -> Result<Roster, InputErrors> {
     let validated = by_piece(
         &source.text,
         |head, layout| {
-            let mut v = Validator::new(source, &head.defaults, &head.prompts);
+            let mut v = Validator::new(source, &head.defaults, &head.prompts, &head.calendars);
             v.expect(layout.starts.len(), layout.under);
             v
         },

@@ -8,7 +8,7 @@ mod chunks;
 pub mod raw;
 pub mod validate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::{Date, Time};
@@ -40,6 +40,38 @@ impl Person {
     pub fn is(&self, email: &str) -> bool {
         self.email.eq_ignore_ascii_case(email.trim())
     }
+}
+
+/// What happens to a meeting on a day off of either person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDayOff {
+    /// The meeting does not take place (and uses up no prompts).
+    #[default]
+    Skip,
+    /// The meeting moves to the next working day at the same time.
+    NextDay,
+}
+
+/// Where a `[[calendars]]` source is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarSource {
+    /// Fetched over HTTP(S).
+    Url(String),
+    /// A local file (relative paths already resolved against the roster's folder).
+    Path(PathBuf),
+}
+
+/// One `[[calendars]]` entry: a source of days off.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    /// Its id, as `calendars` lists name it (letters, digits, `.`, `_`, `-`).
+    pub id: String,
+    /// Where it is read from.
+    pub source: CalendarSource,
+    /// What its events mean.
+    pub kind: crate::core::daysoff::Kind,
+    /// How often it is fetched again.
+    pub refresh: jiff::SignedDuration,
 }
 
 /// A manager and where they were written.
@@ -100,6 +132,20 @@ pub struct Pair {
     pub uid: String,
     /// Where the report's entry is, for warnings.
     pub origin: Origin,
+    /// Indices in [`Roster::calendars`] whose days off apply to this pair:
+    /// the manager's own and the report's.
+    pub calendars: Vec<usize>,
+    /// The manager's own calendars (manager, else defaults): their days
+    /// are dates in the manager's zone.
+    pub manager_calendars: Vec<usize>,
+    /// The report's calendars (report, else manager, else defaults): their
+    /// days are dates in the pair's zone (the report's).
+    pub report_calendars: Vec<usize>,
+    /// What a day off does to a meeting.
+    pub on_day_off: OnDayOff,
+    /// The days off of either person, sorted (filled in by
+    /// [`Roster::apply_days_off`]; empty until then).
+    pub days_off: Arc<[Date]>,
     /// How the weekday and time were chosen, and the report's hours.
     pub placing: Placing,
 }
@@ -147,6 +193,8 @@ pub struct Roster {
     /// The reports' own choices merged in (none until the shell merges
     /// the ledger's, see [`crate::core::own::apply`]).
     pub own: crate::core::own::Applied,
+    /// `[[calendars]]`, in file order.
+    pub calendars: Vec<Calendar>,
 }
 
 impl Roster {
@@ -163,6 +211,59 @@ impl Roster {
                 p.uid.truncate(at + 1);
                 p.uid.push_str(domain);
             }
+        }
+    }
+
+    /// Gives every pair the days off of its calendars: `days[i]` holds the
+    /// days of `calendars[i]` (`None`: none known). A report's days are
+    /// dates in the pair's zone; a manager's are dates in the manager's
+    /// zone, so they become the dates in the pair's zone whose meeting falls
+    /// on them for the manager. Pairs with the same days share one list.
+    pub fn apply_days_off(&mut self, days: &[Option<&crate::core::daysoff::DaysOff>]) {
+        type Key = (Vec<usize>, Vec<usize>, usize, Time, String);
+        let mut shared: std::collections::HashMap<Key, Arc<[Date]>> =
+            std::collections::HashMap::new();
+        let zones: Vec<Option<TimeZone>> = self
+            .managers
+            .iter()
+            .map(|m| jiff::tz::db().get(&m.timezone).ok())
+            .collect();
+        let union = |list: &[usize]| -> Vec<Date> {
+            let mut all: Vec<Date> = list
+                .iter()
+                .filter_map(|&i| days.get(i).copied().flatten())
+                .flat_map(|d| d.days.iter().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        for p in &mut self.pairs {
+            let key = (
+                p.report_calendars.clone(),
+                p.manager_calendars.clone(),
+                p.manager_index,
+                p.time,
+                p.timezone.clone(),
+            );
+            let manager_tz = zones.get(p.manager_index).cloned().flatten();
+            let list = shared
+                .entry(key)
+                .or_insert_with(|| {
+                    let mut all = union(&p.report_calendars);
+                    let manager_days = union(&p.manager_calendars);
+                    all.extend(crate::core::daysoff::in_pair_zone(
+                        &manager_days,
+                        manager_tz.as_ref(),
+                        &p.tz,
+                        p.time,
+                    ));
+                    all.sort_unstable();
+                    all.dedup();
+                    all.into()
+                })
+                .clone();
+            p.days_off = list;
         }
     }
 

@@ -20,6 +20,23 @@ pub struct RawRoster {
     /// `[[managers]]`.
     #[serde(default)]
     pub managers: Vec<RawManager>,
+    /// `[[calendars]]`: sources of days off.
+    #[serde(default)]
+    pub calendars: Vec<RawCalendar>,
+}
+
+/// One `[[calendars]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    /// Stable id that `calendars` lists name.
+    pub id: Loc<String>,
+    /// `https://`, `http://`, or a path relative to the roster.
+    pub source: Loc<String>,
+    /// `holidays` | `out_of_office`.
+    pub kind: Loc<String>,
+    /// How often to fetch it again, e.g. "12h", "30m", "1d".
+    pub refresh: Option<Loc<String>>,
 }
 
 /// The keys that cascade: defaults, then manager, then report.
@@ -42,10 +59,14 @@ pub struct RawSettings {
     pub hours: Option<Loc<String>>,
     /// `max_per_day`: most 1:1s placed on one day of a manager.
     pub max_per_day: Option<Loc<i64>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
 }
 
 /// The names of the cascading keys, for "did you mean" hints.
-pub const SETTINGS_KEYS: [&str; 8] = [
+pub const SETTINGS_KEYS: [&str; 10] = [
     "cadence",
     "time",
     "duration_minutes",
@@ -54,6 +75,8 @@ pub const SETTINGS_KEYS: [&str; 8] = [
     "location",
     "hours",
     "max_per_day",
+    "calendars",
+    "on_day_off",
 ];
 
 /// One `[[prompts]]` entry.
@@ -98,6 +121,10 @@ pub struct RawManager {
     pub hours: Option<Loc<String>>,
     /// `max_per_day`.
     pub max_per_day: Option<Loc<i64>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
     /// `[[managers.reports]]`.
     #[serde(default)]
     pub reports: Vec<RawReport>,
@@ -136,6 +163,10 @@ pub struct RawReport {
     pub hours: Option<Loc<String>>,
     /// `max_per_day` (a manager's key: refused here with a pointer to it).
     pub max_per_day: Option<Loc<i64>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
 }
 
 /// The cascading keys of one level (defaults, a manager or a report), as
@@ -158,6 +189,10 @@ pub struct SettingsKeys<'a> {
     pub hours: Option<&'a Loc<String>>,
     /// `max_per_day`.
     pub max_per_day: Option<&'a Loc<i64>>,
+    /// `calendars`.
+    pub calendars: Option<&'a Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`.
+    pub on_day_off: Option<&'a Loc<String>>,
 }
 
 /// The cascading keys of a raw struct that has them all.
@@ -175,6 +210,8 @@ macro_rules! settings_keys {
                     location: self.location.as_ref(),
                     hours: self.hours.as_ref(),
                     max_per_day: self.max_per_day.as_ref(),
+                    calendars: self.calendars.as_ref(),
+                    on_day_off: self.on_day_off.as_ref(),
                 }
             }
         }

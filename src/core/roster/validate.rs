@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use jiff::civil::{Date, Time};
 
-use super::raw::{RawManager, RawPrompt, RawReport, RawRoster, RawSettings, Text};
-use super::{Manager, Pair, Person, Placing, Roster};
+use super::raw::{RawCalendar, RawManager, RawPrompt, RawReport, RawRoster, RawSettings, Text};
+use super::{Calendar, Manager, Pair, Person, Placing, Roster};
 use crate::core::cadence::Cadence;
 use crate::core::hash::{hash64, hex128};
 use crate::core::placement::hours::Hours;
@@ -17,6 +17,7 @@ use crate::core::prompts::Bank;
 use crate::core::source::{quoted, InputError, InputErrors, Loc, Pos, SourceText};
 
 mod bank;
+mod calendars;
 mod settings;
 
 use settings::{Settings, TimeSetting};
@@ -43,6 +44,8 @@ pub const MAX_PER_DAY: i64 = 96;
 struct Checker<'a> {
     source: &'a SourceText,
     errors: Vec<InputError>,
+    /// `[[calendars]]` ids (index by id), for the `calendars` lists.
+    calendar_ids: HashMap<String, usize>,
 }
 
 /// Where a key is, for error messages: `defaults`, `managers[i]` or
@@ -182,7 +185,7 @@ struct Seen {
 /// Errors come in the order of the file: the prompt bank, `[defaults]`,
 /// then each manager followed by their reports.
 pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErrors> {
-    let mut v = Validator::new(source, &raw.defaults, &raw.prompts);
+    let mut v = Validator::new(source, &raw.defaults, &raw.prompts, &raw.calendars);
     let reports = raw.managers.iter().map(|m| m.reports.len()).sum();
     v.expect(raw.managers.len(), reports);
     for m in &raw.managers {
@@ -202,23 +205,28 @@ pub struct Validator<'a> {
     all_eligible: Vec<u16>,
     /// `[defaults]` over the built-in values.
     defaults: Settings,
+    /// `[[calendars]]`, checked.
+    calendars: Vec<Calendar>,
     managers: Vec<Manager>,
     pairs: Vec<Pair>,
     seen: Seen,
 }
 
 impl<'a> Validator<'a> {
-    /// Checks the prompt bank and `[defaults]`.
+    /// Checks the prompt bank, `[[calendars]]` and `[defaults]`.
     pub fn new(
         source: &'a SourceText,
         defaults: &RawSettings,
         prompts: &Option<Loc<Vec<RawPrompt>>>,
+        calendars: &[RawCalendar],
     ) -> Self {
         let mut c = Checker {
             source,
             errors: Vec::new(),
+            calendar_ids: HashMap::new(),
         };
         let bank = c.bank(prompts);
+        let calendars = c.calendars(calendars);
         let defaults = c
             .settings(defaults.keys(), At::Defaults)
             .over(&Settings::built_in());
@@ -228,6 +236,7 @@ impl<'a> Validator<'a> {
             all_eligible: bank.eligible(&[]),
             bank,
             defaults,
+            calendars,
             managers: Vec::new(),
             pairs: Vec::new(),
             seen: Seen::default(),
@@ -265,6 +274,7 @@ impl<'a> Validator<'a> {
                 bank: self.bank,
                 built_in_bank: self.built_in_bank,
                 own: Default::default(),
+                calendars: self.calendars,
             })
         } else {
             Err(InputErrors(self.c.errors))
@@ -367,6 +377,15 @@ impl<'a> Validator<'a> {
             TimeSetting::At(t) => (t, false),
             TimeSetting::Auto => (DEFAULT_TIME, true),
         };
+        let manager_calendars = manager.settings.calendars.clone().unwrap_or_default();
+        let report_calendars = settings.calendars.clone().unwrap_or_default();
+        let mut calendars: Vec<usize> = manager_calendars
+            .iter()
+            .chain(report_calendars.iter())
+            .copied()
+            .collect();
+        calendars.sort_unstable();
+        calendars.dedup();
         let skip_tags: Vec<String> = r
             .skip_tags
             .iter()
@@ -406,6 +425,11 @@ impl<'a> Validator<'a> {
                 report_hours: hours,
                 key: at.to_string(),
             },
+            calendars,
+            manager_calendars,
+            report_calendars,
+            on_day_off: settings.on_day_off.unwrap_or_default(),
+            days_off: Arc::from(Vec::new()),
         })
     }
 

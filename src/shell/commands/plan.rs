@@ -1,6 +1,7 @@
 //! `touchbase plan`: a dry run of the next reconcile. It reads the ledger
 //! when there is one and prints each message that would go out; it sends
-//! and writes nothing.
+//! and writes nothing (but the first copy of a calendar source never
+//! fetched, as every command that reads the roster does).
 
 use std::io::Write;
 

@@ -54,6 +54,7 @@ enum Event {
     Reload,
     Edited,
     Chosen,
+    DaysOff,
     Timer,
     Watchdog,
 }
@@ -110,6 +111,7 @@ pub async fn run(
             () = reload.notified() => Event::Reload,
             Some(()) = edits.recv() => Event::Edited,
             () = shared.page.nudge.notified() => Event::Chosen,
+            () = shared.days_off_changed.notified() => Event::DaysOff,
             () = tokio::time::sleep(nap) => Event::Timer,
             () = tick(&mut watchdog) => Event::Watchdog,
         };
@@ -134,6 +136,7 @@ pub async fn run(
             }
             // A report's own choice, already merged into the roster.
             Event::Chosen => wanted = Some(Job::Reconcile),
+            Event::DaysOff => wanted = Some(Job::Reconcile),
             Event::Timer => {}
             Event::Watchdog => notifier.notify("WATCHDOG=1"),
         }

@@ -100,6 +100,9 @@ pub struct Health {
     pub panics: u64,
     /// The task that panicked last, and when.
     pub last_panic: Option<String>,
+    /// Calendar sources whose last fetch failed: id -> why (the last good
+    /// copy stays in use).
+    pub calendars: std::collections::BTreeMap<String, String>,
 }
 
 impl Health {
@@ -109,6 +112,7 @@ impl Health {
             || self.held_back.is_some()
             || self.last_error.is_some()
             || self.panics > 0
+            || !self.calendars.is_empty()
     }
 }
 
@@ -139,6 +143,12 @@ pub struct Metrics {
     pub feed_404: AtomicU64,
     /// Other statuses (405, 400).
     pub feed_other: AtomicU64,
+    /// Calendar fetches that brought a new copy.
+    pub calendar_fetched: AtomicU64,
+    /// Calendar fetches answered 304 (the copy is current).
+    pub calendar_not_modified: AtomicU64,
+    /// Calendar fetches that failed (the last good copy stays).
+    pub calendar_errors: AtomicU64,
 }
 
 impl Metrics {
@@ -173,6 +183,9 @@ pub struct Shared {
     pub metrics: Metrics,
     /// The self-service pages' key, rate limits and reconcile requests.
     pub page: super::http::me::PageState,
+    /// Notified when a calendar source brought new days off: the
+    /// scheduler reconciles.
+    pub days_off_changed: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -196,6 +209,7 @@ impl Shared {
             health: Mutex::new(Health::default()),
             metrics: Metrics::default(),
             page: Default::default(),
+            days_off_changed: tokio::sync::Notify::new(),
             config,
         }
     }

@@ -25,6 +25,9 @@ pub(super) struct Settings {
     pub(super) location: Option<String>,
     pub(super) hours: Option<Hours>,
     pub(super) max_per_day: Option<u32>,
+    /// Indices of `[[calendars]]`.
+    pub(super) calendars: Option<Vec<usize>>,
+    pub(super) on_day_off: Option<crate::core::roster::OnDayOff>,
 }
 
 /// `time`: a wall-clock time, or `"auto"` (touchbase places the pair).
@@ -49,6 +52,8 @@ impl Settings {
             location: Some(String::new()),
             hours: Some(Hours::standard()),
             max_per_day: Some(DEFAULT_MAX_PER_DAY),
+            calendars: Some(Vec::new()),
+            on_day_off: Some(crate::core::roster::OnDayOff::Skip),
         }
     }
 
@@ -63,6 +68,8 @@ impl Settings {
             location: self.location.or_else(|| parent.location.clone()),
             hours: self.hours.or(parent.hours),
             max_per_day: self.max_per_day.or(parent.max_per_day),
+            calendars: self.calendars.or_else(|| parent.calendars.clone()),
+            on_day_off: self.on_day_off.or(parent.on_day_off),
         }
     }
 }
@@ -151,6 +158,12 @@ impl Checker<'_> {
             if self.one_line(l, &key(prefix, "location"), "a location") {
                 s.location = Some(l.value.clone());
             }
+        }
+        if let Some(list) = &raw.calendars {
+            s.calendars = self.calendar_list(list, &key(prefix, "calendars"));
+        }
+        if let Some(o) = &raw.on_day_off {
+            s.on_day_off = self.on_day_off(o, &key(prefix, "on_day_off"));
         }
         s
     }

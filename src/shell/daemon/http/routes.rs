@@ -170,6 +170,7 @@ fn healthz(shared: &Shared) -> Resp {
         "queue": h.queued,
         "panics": h.panics,
         "last_panic": h.last_panic,
+        "calendars": h.calendars,
     });
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
     r.headers_mut().insert(
