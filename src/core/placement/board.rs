@@ -20,6 +20,16 @@ pub(super) fn week_number(d: Date) -> i64 {
     days.div_euclid(7)
 }
 
+/// A person's identity for the board: a 64-bit FNV-1a hash of the address
+/// lowercased (addresses compare case-insensitively), which spares a
+/// lowercased copy of every address. Two people whose hashes collided
+/// would only be kept apart as if they were one: never an overlap.
+fn person_id(email: &str) -> u64 {
+    email.trim().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b.to_ascii_lowercase())).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 fn gcd(a: u8, b: u8) -> u8 {
     if b == 0 {
         a
@@ -100,14 +110,17 @@ impl Board {
             add(&m.timezone, &m.tz);
         }
         // Each person's index among everyone, and how many pairs they are in.
-        let mut people: HashMap<String, (usize, u32)> = HashMap::new();
+        let mut people: HashMap<u64, (usize, u32)> = HashMap::new();
         let mut of_pair: Vec<[usize; 2]> = Vec::with_capacity(roster.pairs.len());
         let mut from: Option<Date> = None;
         for p in &roster.pairs {
             let mut ids = [usize::MAX; 2];
             if p.is_active() {
                 add(&p.timezone, &p.tz);
-                for (side, key) in [p.manager.key(), p.report.key()].into_iter().enumerate() {
+                for (side, key) in [person_id(&p.manager.email), person_id(&p.report.email)]
+                    .into_iter()
+                    .enumerate()
+                {
                     let next = people.len();
                     let e = people.entry(key).or_insert((next, 0));
                     e.1 += 1;
@@ -194,31 +207,24 @@ impl Board {
             .unwrap_or((0, Week::full(), u32::MAX))
     }
 
-    /// What person `row` takes in season `si` that clashes with a meeting
-    /// every `n` weeks in week `q` of `n`; `None` for `q`: with anything.
-    fn blocked(&self, row: usize, si: usize, n: u8, q: Option<u8>) -> Week {
-        let mut w = Week::EMPTY;
-        for e in &self.occupied[row] {
-            let clash = match q {
-                None => true,
-                Some(q) => {
-                    let g = gcd(n, e.n);
-                    (i32::from(q) - i32::from(e.p)).rem_euclid(i32::from(g)) == 0
+    /// What the pair's people take in season `si`: everything, and what
+    /// clashes with a meeting every `s.n` weeks in week `q[0]`, resp.
+    /// `q[1]`, of `s.n` (cadence classes clash when their weeks can meet).
+    fn blocked(&self, s: &Shape, si: usize, q: [u8; 2]) -> [Week; 3] {
+        let mut out = [Week::EMPTY; 3];
+        for row in s.people.into_iter().flatten() {
+            for e in &self.occupied[row] {
+                let w = &e.seasons[si];
+                out[0] = out[0].or(w);
+                let g = i32::from(gcd(s.n, e.n));
+                for (i, q) in q.iter().enumerate() {
+                    if (i32::from(*q) - i32::from(e.p)).rem_euclid(g) == 0 {
+                        out[i + 1] = out[i + 1].or(w);
+                    }
                 }
-            };
-            if clash {
-                w = w.or(&e.seasons[si]);
             }
         }
-        w
-    }
-
-    fn blocked_both(&self, s: &Shape, si: usize, q: Option<u8>) -> Week {
-        let mut w = Week::EMPTY;
-        for row in s.people.into_iter().flatten() {
-            w = w.or(&self.blocked(row, si, s.n, q));
-        }
-        w
+        out
     }
 
     /// The slots (cells of the pair's local week) open to a pair whose
@@ -242,9 +248,13 @@ impl Board {
             let (or, om) = (row[s.zr], row[s.zm]);
             let delta = om - or;
             hours = hours.and(&manager_fit.rotate(-delta));
+            if hours.is_empty() {
+                break;
+            }
             if s.people.iter().any(Option::is_some) {
                 let spread = |w: Week| w.reach(s.k).rotate(or);
-                let any = spread(self.blocked_both(s, si, None));
+                let [any, at_later, at_earlier] = self.blocked(s, si, [q_later, q_earlier]);
+                let any = spread(any);
                 let mut wrapped = Week::EMPTY;
                 wrapped.set_run(0, or.clamp(0, CELLS as i32) as usize);
                 let tail = (CELLS as i32 + or - k + 1).max(0);
@@ -255,8 +265,8 @@ impl Board {
                 if s.n == 1 {
                     bad = bad.or(&any);
                 } else {
-                    let a = spread(self.blocked_both(s, si, Some(q_later)));
-                    let b = spread(self.blocked_both(s, si, Some(q_earlier)));
+                    let a = spread(at_later);
+                    let b = spread(at_earlier);
                     bad = bad.or(&later.and(&a)).or(&earlier.and(&b));
                 }
             }
