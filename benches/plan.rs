@@ -157,4 +157,72 @@ fn main() {
         mb(roster_heap + plan_peak)
     );
     println!("process VmHWM:    {rss_after_parse:.0} MB (after reading the roster: its text and the roster)");
+    placement_case();
+}
+
+/// Zones of the all-`auto` roster, each with a neighbour whose working
+/// hours overlap its own (30- and 45-minute offsets, DST on both sides of
+/// the Atlantic).
+const AUTO_ZONES: &[(&str, &str)] = &[
+    ("Europe/London", "Europe/Berlin"),
+    ("Europe/Berlin", "Asia/Kolkata"),
+    ("Asia/Kolkata", "Asia/Kathmandu"),
+    ("Asia/Kathmandu", "Asia/Kolkata"),
+    ("America/New_York", "Europe/London"),
+    ("UTC", "America/New_York"),
+];
+
+/// The same 100,000 pairs with `time = "auto"`: every one placed.
+fn auto_roster_text() -> String {
+    let mut s = String::with_capacity(MANAGERS * REPORTS * 120);
+    s.push_str("[defaults]\ntime = \"auto\"\n\n");
+    for m in 0..MANAGERS {
+        let (zone, neighbour) = AUTO_ZONES[m % AUTO_ZONES.len()];
+        let _ = write!(
+            s,
+            "[[managers]]\nemail = \"m{m}@example.com\"\ntimezone = \"{zone}\"\n"
+        );
+        for r in 0..REPORTS {
+            let day = 1 + (m * REPORTS + r) % 28;
+            let _ = write!(
+                s,
+                "[[managers.reports]]\nemail = \"r{m}-{r}@example.com\"\nstart = \"2027-01-{day:02}\"\ntimezone = \"{}\"\ncadence = \"{}\"\n",
+                if r % 3 == 0 { neighbour } else { zone },
+                CADENCES[(m + r) % CADENCES.len()]
+            );
+        }
+    }
+    s
+}
+
+fn placement_case() {
+    let roster = match roster::parse(&SourceText::new("auto.toml", auto_roster_text())) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bench auto roster is invalid: {e}");
+            std::process::exit(1);
+        }
+    };
+    let sent = touchbase::core::reconcile::Sent::default();
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let mut r = roster.clone();
+        let t = Instant::now();
+        let placed = touchbase::core::placement::place(&mut r, &sent);
+        times.push(t.elapsed().as_secs_f64());
+        if let Err(unplaced) = placed {
+            eprintln!("{} pairs found no slot", unplaced.len());
+            std::process::exit(1);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "placement:        {} pairs, {} managers, all time = \"auto\"",
+        roster.pairs.len(),
+        roster.managers.len()
+    );
+    println!(
+        "place (5 runs):   best {:.3} s, median {:.3} s, worst {:.3} s",
+        times[0], times[2], times[4]
+    );
 }

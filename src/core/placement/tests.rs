@@ -463,3 +463,68 @@ timezone = "Europe/London"
     assert!(audit(&text.replace("05:15", "08:00"), date(2027, 1, 1), 2).len() == 1);
     assert!(audit(&text.replace("05:15", "09:00"), date(2027, 1, 1), 2).is_empty());
 }
+
+#[test]
+fn a_slot_that_moves_after_meetings_were_held_moves_from_the_next_one() {
+    use crate::core::events::Organizer;
+    use crate::core::reconcile::{reconcile, Kind, Settings, Updates};
+    let settings = Settings {
+        organizer: Organizer {
+            name: None,
+            email: "touchbase@example.org",
+        },
+        lead_days: 7,
+        invite_reports: false,
+        updates: Updates::Occurrence,
+    };
+    let text = r#"
+[defaults]
+time = "auto"
+cadence = "weekly"
+
+[[managers]]
+email = "ada@example.com"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  start = "2027-01-04"
+"#;
+    let (before, _) = placed(text);
+    let mut sent = Sent::default();
+    let first = reconcile(
+        &before,
+        &sent,
+        settings,
+        "2027-01-01T00:00:00Z".parse().expect("ts"),
+    );
+    sent.record(&first.series, &first.occurrences);
+    // Three Mondays later Ada stops taking 1:1s on Mondays.
+    let mut after = roster(&text.replacen(
+        "email = \"ada@example.com\"",
+        "email = \"ada@example.com\"\nhours = \"Tue-Fri 09:00-17:00\"",
+        1,
+    ));
+    let p = place(&mut after, &sent).expect("placed");
+    assert_eq!(p.moved, vec![0]);
+    assert_eq!(slot(&after, "grace@example.com").0, Weekday::Tuesday);
+    let now = "2027-01-19T12:00:00Z".parse().expect("ts");
+    let out = reconcile(&after, &sent, settings, now);
+    let kinds: Vec<Kind> = out.messages.iter().map(|m| m.kind).collect();
+    assert!(kinds.contains(&Kind::EndSeries), "{kinds:?}");
+    assert!(kinds.contains(&Kind::NewSeries), "{kinds:?}");
+    // The Mondays held stay in the old series; the new one starts on the
+    // first Tuesday not yet held.
+    let ended = out
+        .series
+        .iter()
+        .find(|s| s.state == SeriesState::Ended)
+        .expect("old series ended");
+    assert_eq!(ended.until_date, Some(date(2027, 1, 25)));
+    let new = out
+        .series
+        .iter()
+        .find(|s| s.state == SeriesState::Active)
+        .expect("new series");
+    assert_eq!(new.first_date, date(2027, 1, 26));
+    assert_eq!(new.shape.time, time(9, 0, 0, 0));
+}

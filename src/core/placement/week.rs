@@ -59,9 +59,42 @@ impl Week {
 
     /// Adds `len` cells from `start`, wrapping round the end of the week.
     pub fn set_run(&mut self, start: usize, len: usize) {
-        for i in 0..len.min(CELLS) {
-            self.set(start + i);
+        let len = len.min(CELLS);
+        let start = start % CELLS;
+        let first = len.min(CELLS - start);
+        self.set_span(start, start + first);
+        self.set_span(0, len - first);
+    }
+
+    /// Adds the cells `from..to` (within the week), a word at a time.
+    fn set_span(&mut self, from: usize, to: usize) {
+        let mut c = from;
+        while c < to {
+            let (word, bit) = (c / 64, c % 64);
+            let n = (64 - bit).min(to - c);
+            let mask = if n == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << n) - 1) << bit
+            };
+            self.0[word] |= mask;
+            c += n;
         }
+    }
+
+    /// The first cell of `from..to` that is set.
+    pub fn first_in(&self, from: usize, to: usize) -> Option<usize> {
+        let mut c = from;
+        while c < to.min(CELLS) {
+            let (word, bit) = (c / 64, c % 64);
+            let bits = self.0[word] >> bit;
+            if bits != 0 {
+                let at = c + bits.trailing_zeros() as usize;
+                return (at < to).then_some(at);
+            }
+            c += 64 - bit;
+        }
+        None
     }
 
     /// Whether no cell is set.
@@ -208,6 +241,34 @@ mod tests {
         }
         assert_eq!(Week::full().rotate(37), Week::full());
         assert_eq!(Week::full().count(), CELLS as u32);
+    }
+
+    #[test]
+    fn runs_and_first_cells_match_cell_by_cell_ones() {
+        for (start, len) in [
+            (0, 0),
+            (0, 1),
+            (5, 64),
+            (60, 70),
+            (600, 100),
+            (671, 672),
+            (3, 700),
+        ] {
+            let mut w = Week::EMPTY;
+            w.set_run(start, len);
+            let mut naive = Week::EMPTY;
+            for i in 0..len.min(CELLS) {
+                naive.set(start + i);
+            }
+            assert_eq!(w, naive, "{start} {len}");
+        }
+        let mut w = Week::EMPTY;
+        w.set(130);
+        w.set(500);
+        assert_eq!(w.first_in(0, CELLS), Some(130));
+        assert_eq!(w.first_in(131, 500), None);
+        assert_eq!(w.first_in(131, 501), Some(500));
+        assert_eq!(Week::EMPTY.first_in(0, CELLS), None);
     }
 
     #[test]

@@ -77,7 +77,11 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
             cells.join("  ")
         )?;
     }
-    let auto: Vec<_> = roster.active_pairs().filter(|p| p.placing.auto).collect();
+    // Paused reports are only counted, like opted-out ones.
+    let auto: Vec<_> = roster
+        .active_pairs()
+        .filter(|p| p.placing.auto && !p.is_paused_on(today))
+        .collect();
     if !auto.is_empty() {
         writeln!(out)?;
         writeln!(out, "placed (time = \"auto\"):")?;
