@@ -58,6 +58,7 @@ fn settings(config: &Config) -> Settings<'_> {
         lead_days: config.dispatch.lead_days,
         invite_reports: config.mail.invite_reports,
         updates: config.mail.updates,
+        prompts: config.mail.prompts,
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::render;
+use super::letters::{self, About};
 use super::{Kind, Outcome, Outgoing, SentSeries, Settings, Who};
 use crate::core::hash::hex128;
 use crate::core::ical::Method;
@@ -30,12 +30,10 @@ pub(super) struct Draft<'a> {
     pub report: &'a Who,
     /// What the subject says after the other person's name.
     pub headline: &'a str,
-    /// The prompts the body lists.
-    pub prompts: &'a [&'a str],
-    /// Where.
-    pub location: &'a str,
     /// The VCALENDAR.
     pub ics: String,
+    /// What the mail states about the series or meeting (none for stops).
+    pub about: Option<About>,
 }
 
 /// A reconcile in progress: its settings, `now`, and what it has decided.
@@ -90,7 +88,8 @@ impl<'a> Ctx<'a> {
         let content_hash = content_hash(&d.ics);
         let domain = self.settings.organizer.domain();
         for (to, other) in recipients {
-            let body = render::body(d.kind, to, other, d.headline, d.prompts, d.location);
+            let to_manager = std::ptr::eq(to, d.manager);
+            let body = letters::letter(d.kind, to, other, to_manager, d.headline, d.about.as_ref());
             let message_id = message_id(&d, to, &content_hash, &domain);
             self.out.messages.push(Outgoing {
                 kind: d.kind,

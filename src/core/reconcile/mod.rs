@@ -42,6 +42,7 @@
 
 mod draft;
 mod ended;
+mod letters;
 pub mod model;
 mod objects;
 pub mod render;
@@ -54,6 +55,7 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 
 use crate::core::events::{Organizer, SeriesEvents, When};
 use crate::core::ical::{local_datetime, Method};
+pub use crate::core::letter::Prompts;
 use crate::core::roster::{Pair, Roster};
 use crate::core::schedule::{resolve, Window};
 use crate::core::series::{History, PastSeries};
@@ -162,6 +164,9 @@ pub struct Settings<'a> {
     pub invite_reports: bool,
     /// The form changes are sent in.
     pub updates: Updates,
+    /// How meetings' prompts reach managers: as per-meeting updates, or
+    /// in the weekly digest (then no per-meeting update is sent).
+    pub prompts: Prompts,
 }
 
 /// What was sent, as the history the schedule needs: the ended series,
@@ -276,7 +281,11 @@ pub fn reconcile(roster: &Roster, sent: &Sent, settings: Settings<'_>, now: Time
     let index = Index::new(sent);
     let mut history = history(sent);
     let lead = SignedDuration::from_hours(24 * i64::from(settings.lead_days));
-    let horizon = now.checked_add(lead).unwrap_or(now);
+    // With the weekly digest, no meeting's prompts are due as an update.
+    let horizon = match settings.prompts {
+        Prompts::Updates => now.checked_add(lead).unwrap_or(now),
+        Prompts::Digest => now,
+    };
     let mut desired: HashSet<String> = HashSet::new();
     for pair in roster.active_pairs() {
         ended::split_changed(pair, index.active_of(&pair.uid), now, &mut history);

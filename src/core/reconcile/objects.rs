@@ -10,11 +10,12 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 use super::draft::{Ctx, Draft};
+use super::letters;
 use super::model::Zone;
 use super::render::{self, CancelOf};
 use super::{
-    keep_due, lead_window, rid_text, Index, Kind, OccurrenceState, SentOccurrence, SentSeries,
-    SeriesState, Shape, Updates, Who,
+    keep_due, lead_window, override_start as override_start_at, rid_text, Index, Kind,
+    OccurrenceState, SentOccurrence, SentSeries, SeriesState, Shape, Updates, Who,
 };
 use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::events::{pair_events, Organizer, Override, SeriesEvents};
@@ -48,10 +49,11 @@ pub(super) fn step(
                 && !(diff.changed.is_empty() && diff.stale.is_empty()));
         if whole {
             let kept = kept_overrides(roster, pair, history, &events, &diff.kept, window);
-            send_whole(ctx, &mut events, sent, kept);
+            let about = letters::series(roster, pair, history, &events, &ctx.settings, ctx.now);
+            send_whole(ctx, &mut events, sent, kept, about);
         } else {
             for &i in &diff.changed {
-                send_one(ctx, &mut events, sent, i);
+                send_one(ctx, roster, &mut events, sent, i);
             }
         }
         let (manager, report) = people(pair);
@@ -235,6 +237,7 @@ fn send_whole(
     events: &mut SeriesEvents<'_>,
     sent: Option<&SentSeries>,
     kept: Vec<Override>,
+    about: letters::About,
 ) {
     events.overrides.extend(kept);
     events.overrides.sort_by_key(|o| o.recurrence_id);
@@ -256,9 +259,8 @@ fn send_whole(
         manager: &manager,
         report: &report,
         headline: &headline,
-        prompts: &[],
-        location: &events.pair.location,
         ics: render::series_request(events, ctx.settings.organizer, ctx.now),
+        about: Some(about),
     });
     for o in &events.overrides {
         ctx.out.occurrences.push(SentOccurrence {
@@ -280,7 +282,13 @@ pub(super) fn headline(events: &SeriesEvents<'_>) -> String {
 }
 
 /// A REQUEST of the one meeting `events.overrides[i]`, with its prompts.
-fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&SentSeries>, i: usize) {
+fn send_one(
+    ctx: &mut Ctx<'_>,
+    roster: &Roster,
+    events: &mut SeriesEvents<'_>,
+    sent: Option<&SentSeries>,
+    i: usize,
+) {
     let Some(o) = events.overrides.get(i).cloned() else {
         return;
     };
@@ -289,6 +297,10 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
     let start = render::override_start(o.when, events.series.tz);
     let headline = render::when(start, events.series.timezone);
     let prompts: Vec<&str> = o.prompt_texts(events.bank).collect();
+    let about = override_start_at(events, o.when).map(|at| {
+        let texts = prompts.iter().map(|p| p.to_string()).collect();
+        letters::meeting(roster, events.pair, at, texts)
+    });
     let (manager, report) = people(events.pair);
     ctx.send(Draft {
         kind: Kind::Occurrence,
@@ -299,9 +311,8 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
         manager: &manager,
         report: &report,
         headline: &headline,
-        prompts: &prompts,
-        location: &events.pair.location,
         ics: render::occurrence_request(events, i, ctx.settings.organizer, ctx.now),
+        about,
     });
     ctx.out.occurrences.push(SentOccurrence {
         uid,
@@ -364,9 +375,8 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         manager: of.manager,
         report: of.report,
         headline: &headline,
-        prompts: &[],
-        location: "",
         ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
+        about: None,
     });
 }
 

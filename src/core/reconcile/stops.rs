@@ -110,9 +110,8 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
         manager: &s.manager,
         report: &s.report,
         headline: &headline,
-        prompts: &[],
-        location: &s.location,
         ics: render::series_request(&events, ctx.settings.organizer, ctx.now),
+        about: None,
     });
     let of = Of {
         uid: &s.uid,
@@ -170,9 +169,8 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         manager: &s.manager,
         report: &s.report,
         headline: &headline,
-        prompts: &[],
-        location: "",
         ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
+        about: None,
     });
     let mut cancelled = s.clone();
     cancelled.sequence = sequence;
