@@ -16,6 +16,7 @@
 //!   and the outbox drained; shared by the daemon and `run --once`.
 //! - [`daemon`]: `touchbase run`: the wake-up loop, HTTP, file watching,
 //!   systemd notifications.
+//! - `digests`: the weekly digests queued (`mail.prompts = "digest"`).
 //! - [`lock`]: one daemon per state folder.
 //! - [`commands`]: the command line, one file per command.
 
@@ -23,6 +24,7 @@ pub mod clock;
 pub mod commands;
 pub(crate) mod config;
 pub mod daemon;
+pub(crate) mod digests;
 pub(crate) mod ledger;
 pub mod load;
 pub mod lock;

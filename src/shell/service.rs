@@ -135,6 +135,7 @@ pub fn reconcile(
         Ok(n) => n,
         Err(never) => match never {},
     };
+    let queued = queued + crate::shell::digests::queue(config, roster, ledger, now)?;
     Ok(Reconciled {
         outcome,
         queued,

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use super::state::Shared;
 use super::wake::Job;
+use crate::core::letter::{digest, Prompts};
 use crate::core::plan;
 use crate::shell::clock;
 use crate::shell::ledger::Ledger;
@@ -108,11 +109,16 @@ impl Worker {
                 let history = crate::core::reconcile::history(&ledger.sent()?);
                 shared.set_current(current.roster.clone(), history);
             }
-            lead = Some(plan::next_lead_entry(
-                &current.roster,
-                shared.config.dispatch.lead_days,
-                started,
-            ));
+            lead = Some(match shared.config.mail.prompts {
+                Prompts::Updates => plan::next_lead_entry(
+                    &current.roster,
+                    shared.config.dispatch.lead_days,
+                    started,
+                ),
+                // No meeting's prompts go alone: the next wake-up that
+                // sends something is the next digest's time.
+                Prompts::Digest => digest::next_due(&current.roster, started),
+            });
         }
         let drained = if drain {
             Some(self.drain(&mut ledger)?)

@@ -10,6 +10,8 @@
 //! - `messages`: every message, queued or sent, keyed by its derived
 //!   Message-ID (so enqueuing the same message twice is a no-op), with the
 //!   outbox columns: attempts, next attempt, last error.
+//! - `digests`: each weekly digest queued (manager, week), so that it is
+//!   queued once.
 //!
 //! The database runs in WAL mode with `synchronous = NORMAL`: a commit
 //! survives the process being killed at any point (SQLite's guarantee for
@@ -18,6 +20,7 @@
 //! numbered migrations tracked in `PRAGMA user_version`. Opening it, and
 //! refusing a damaged file, is `open`'s.
 
+mod digests;
 mod open;
 mod outbox;
 mod rows;
@@ -27,6 +30,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
+pub use digests::NewDigest;
 pub use outbox::{backoff, NewMessage, Queued};
 
 /// Ledger failures. Every one of them is about the local database, so a
@@ -95,7 +99,8 @@ pub const FILE: &str = "ledger.sqlite3";
 /// Numbered migrations; entry `i` takes the schema from version `i` to `i + 1`.
 /// Version 2 adds when a pause began and the place of each series (so a
 /// stop can write the series again), and the index that keeps the messages
-/// for one recipient and UID in order.
+/// for one recipient and UID in order. Version 3 adds the weekly digests
+/// queued (see `digests`).
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE series (
@@ -156,6 +161,7 @@ ALTER TABLE series ADD COLUMN paused_from TEXT;
 ALTER TABLE series ADD COLUMN location TEXT NOT NULL DEFAULT '';
 CREATE INDEX messages_order ON messages (uid, recipient, id) WHERE state = 'queued';
 ",
+    digests::MIGRATION,
 ];
 
 /// The open ledger.

@@ -3,11 +3,13 @@
 //!
 //! - [`message`]: the pure part: one MIME message, byte for byte the same
 //!   for the same input (derived boundaries and Message-ID, injected date).
+//! - [`plain`]: a plain mail (the weekly digest): text and HTML, no calendar.
 //! - [`transport`]: SMTP, sendmail or a folder of `.eml` files, with errors
 //!   sorted into transient (retry) and permanent (give up).
 //! - [`sender`]: drains the ledger's outbox through a transport.
 
 pub mod message;
+pub mod plain;
 pub mod sender;
 pub mod smtp;
 pub mod transport;

@@ -1,0 +1,243 @@
+//! The weekly digest (`mail.prompts = "digest"`) in virtual time: the
+//! daemon in-process on tokio's paused clock, a real aiosmtpd server and
+//! real SQLite. The digest leaves at 07:00 in the manager's zone on
+//! Monday, across the change to summer time (07:00 GMT, then 07:00 BST =
+//! 06:00 UTC); a digest missed while the daemon was down goes out when it
+//! starts again within the same week, never twice, and never once its week
+//! is over. Opted-out and paused reports never appear, and no meeting's
+//! prompts go out as a calendar update.
+// The clock rule (clippy.toml) is for the library: this test reads the server's folder and steps a virtual clock.
+#![allow(clippy::disallowed_methods)]
+
+mod harness;
+mod mailserver;
+
+use std::time::Duration;
+
+use harness::{delivered_as_status_says, wait_until, InProcess, Setup};
+use jiff::{SignedDuration, Timestamp};
+use mail_parser::{MessageParser, MimeHeaders};
+use mailserver::{Options, Server};
+use touchbase::shell::clock::Clock;
+
+/// Saturday 20 March 2027, 12:00 UTC. The UK's clocks go forward on
+/// Sunday 28 March.
+const BASE: &str = "2027-03-20T12:00:00Z";
+
+const ROSTER: &str = r#"
+[[managers]]
+email = "ada@example.com"
+name = "Ada Lovelace"
+timezone = "Europe/London"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  name = "Grace Hopper"
+  start = "2027-03-02"
+  time = "10:00"
+  cadence = "weekly"
+
+  [[managers.reports]]
+  email = "margaret@example.com"
+  name = "Margaret Hamilton"
+  timezone = "Australia/Sydney"
+  start = "2027-03-04"
+  time = "16:00"
+  cadence = "weekly"
+  location = "Room 4.02"
+
+  [[managers.reports]]
+  email = "olive@example.com"
+  name = "Olive Optout"
+  start = "2027-03-03"
+  time = "11:00"
+  cadence = "weekly"
+  opt_out = true
+
+  [[managers.reports]]
+  email = "paula@example.com"
+  name = "Paula Paused"
+  start = "2027-03-03"
+  time = "12:00"
+  cadence = "weekly"
+  paused_until = "2027-06-01"
+"#;
+
+fn at(s: &str) -> Timestamp {
+    s.parse().expect("timestamp")
+}
+
+/// One received mail: subject, text part, whether it has a calendar part.
+struct Mail {
+    subject: String,
+    text: String,
+    calendar: bool,
+}
+
+fn mails(dir: &std::path::Path) -> Vec<Mail> {
+    mailserver::received(dir)
+        .iter()
+        .map(|raw| {
+            let m = MessageParser::default()
+                .parse(raw.as_bytes())
+                .expect("MIME parses");
+            Mail {
+                subject: m.subject().unwrap_or("").to_string(),
+                text: m.body_text(0).map(|t| t.to_string()).unwrap_or_default(),
+                calendar: m.parts.iter().any(|p| {
+                    p.content_type()
+                        .is_some_and(|c| c.ctype() == "text" && c.subtype() == Some("calendar"))
+                }),
+            }
+        })
+        .collect()
+}
+
+fn digests(dir: &std::path::Path) -> Vec<Mail> {
+    mails(dir).into_iter().filter(|m| !m.calendar).collect()
+}
+
+/// Sleeps on the virtual clock until `t`.
+async fn sleep_until(clock: &Clock, t: Timestamp) {
+    let wait = t.duration_since(clock.now());
+    if wait > SignedDuration::ZERO {
+        tokio::time::sleep(wait.unsigned_abs()).await;
+    }
+}
+
+async fn wait_for_digests(dir: &std::path::Path, n: usize) {
+    wait_until(
+        "the digest",
+        Duration::from_millis(100),
+        Duration::from_secs(10),
+        || digests(dir).len() >= n,
+    )
+    .await;
+}
+
+fn config(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let mut setup = Setup::smtp(url);
+    // Monthly, so that no tick comes between the digests.
+    setup.every = "0 0 0 1 * *".into();
+    let path = setup.write(dir, ROSTER);
+    let text = std::fs::read_to_string(&path).expect("config");
+    let text = text.replace("[mail]\n", "[mail]\nprompts = \"digest\"\n");
+    std::fs::write(&path, text).expect("config");
+    path
+}
+
+#[tokio::test(start_paused = true)]
+async fn weekly_digest_at_seven_local_across_dst_and_restarts() {
+    let _deadline = harness::deadline("digest timing", Duration::from_secs(120));
+    let mail = tempfile::tempdir().expect("tempdir");
+    let server = Server::start(mail.path(), &Options::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url());
+    let clock = Clock::virtual_at(at(BASE));
+
+    // Saturday: the series invitations, and the wake-up set for Monday
+    // 07:00 GMT.
+    let daemon = InProcess::start(&config, clock.clone()).await;
+    let h = daemon.first_reconcile().await;
+    wait_until(
+        "the invitations",
+        Duration::from_millis(100),
+        Duration::from_secs(10),
+        || mails(mail.path()).len() >= 3,
+    )
+    .await;
+    assert!(digests(mail.path()).is_empty(), "no digest on a Saturday");
+    let h = if h["next_wake"] == "2027-03-22T07:00:00Z" {
+        h
+    } else {
+        daemon.health().await
+    };
+    assert_eq!(h["next_wake"], "2027-03-22T07:00:00Z", "{h}");
+
+    // Monday 22 March, 07:00 GMT: not a second before, then within one.
+    let due = at("2027-03-22T07:00:00Z");
+    sleep_until(&clock, due - SignedDuration::from_secs(2)).await;
+    assert!(digests(mail.path()).is_empty(), "not before 07:00");
+    wait_for_digests(mail.path(), 1).await;
+    let late = clock.now().duration_since(due);
+    assert!(
+        late >= SignedDuration::ZERO && late <= SignedDuration::from_secs(1),
+        "sent {late:#} after 07:00"
+    );
+    let d = &digests(mail.path())[0];
+    assert_eq!(d.subject, "Your 1:1s in the week of Mon 22 Mar: 2 meetings");
+    assert!(d.text.contains("Grace Hopper"), "{}", d.text);
+    assert!(d.text.contains("Margaret Hamilton"), "{}", d.text);
+    assert!(!d.text.contains("Olive"), "an opted-out report: {}", d.text);
+    assert!(!d.text.contains("Paula"), "a paused report: {}", d.text);
+    // Margaret meets at 16:00 in Sydney (AEDT, UTC+11): 05:00 in London.
+    assert!(
+        d.text.contains(
+            "Thu 25 Mar 05:00 (Europe/London); 16:00 (Australia/Sydney) for Margaret Hamilton"
+        ),
+        "{}",
+        d.text
+    );
+    // Grace's comes first: time order.
+    assert!(d.text.find("Grace").expect("grace") < d.text.find("Margaret").expect("margaret"));
+
+    // After the clocks go forward: Monday 29 March 07:00 BST is 06:00 UTC.
+    let h = daemon.health().await;
+    assert_eq!(h["next_wake"], "2027-03-29T06:00:00Z", "{h}");
+
+    // Down from Sunday noon to Monday 09:00 UTC: caught up at start.
+    sleep_until(&clock, at("2027-03-28T12:00:00Z")).await;
+    daemon.stop().await;
+    assert_eq!(digests(mail.path()).len(), 1);
+    sleep_until(&clock, at("2027-03-29T09:00:00Z")).await;
+    let daemon = InProcess::start(&config, clock.clone()).await;
+    daemon.first_reconcile().await;
+    wait_for_digests(mail.path(), 2).await;
+    assert_eq!(
+        digests(mail.path())[1].subject,
+        "Your 1:1s in the week of Mon 29 Mar: 2 meetings"
+    );
+
+    // Started again in the same week: nothing twice.
+    daemon.stop().await;
+    let daemon = InProcess::start(&config, clock.clone()).await;
+    daemon.first_reconcile().await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(digests(mail.path()).len(), 2, "never twice");
+
+    // Down over the whole week of 5 April: that digest is not sent late;
+    // the week of 12 April's is, at once.
+    sleep_until(&clock, at("2027-04-04T12:00:00Z")).await;
+    daemon.stop().await;
+    sleep_until(&clock, at("2027-04-13T10:00:00Z")).await;
+    let daemon = InProcess::start(&config, clock.clone()).await;
+    daemon.first_reconcile().await;
+    wait_for_digests(mail.path(), 3).await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let all = digests(mail.path());
+    let subjects: Vec<&str> = all.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(
+        subjects,
+        [
+            "Your 1:1s in the week of Mon 22 Mar: 2 meetings",
+            "Your 1:1s in the week of Mon 29 Mar: 2 meetings",
+            // Tuesday 13 April, 11:00 BST: Grace's 10:00 meeting has
+            // started; what is still ahead is listed.
+            "Your 1:1s in the week of Mon 12 Apr: 1 meeting",
+        ]
+    );
+    daemon.stop().await;
+
+    // No meeting's prompts went as a calendar update: every calendar
+    // message is a series invitation.
+    let calendars: Vec<String> = mails(mail.path())
+        .into_iter()
+        .filter(|m| m.calendar)
+        .map(|m| m.subject)
+        .collect();
+    assert!(
+        calendars.iter().all(|s| s.starts_with("1:1 with ")),
+        "{calendars:?}"
+    );
+    delivered_as_status_says(&config, mail.path());
+}
