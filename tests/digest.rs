@@ -241,3 +241,105 @@ async fn weekly_digest_at_seven_local_across_dst_and_restarts() {
     );
     delivered_as_status_says(&config, mail.path());
 }
+
+/// `mail.prompts` takes `updates` or `digest`; anything else is an error
+/// located at the key, with a suggestion, and `check` names the mode.
+#[test]
+fn mail_prompts_is_validated_and_located() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = config(dir.path(), "smtp://127.0.0.1:25");
+    let out = harness::cli(&path, &["check"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("prompts:  digest"), "{stdout}");
+
+    let text = std::fs::read_to_string(&path)
+        .expect("config")
+        .replace("prompts = \"digest\"", "prompts = \"digets\"");
+    std::fs::write(&path, &text).expect("config");
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("prompts"))
+        .expect("line")
+        + 1;
+    let out = harness::cli(&path, &["check"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "touchbase.toml:{line}:11: key `mail.prompts`: found \"digets\", expected `updates`"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `digest`?"), "{stderr}");
+}
+
+/// Mail volume for a manager with 8 weekly reports, over four weeks after
+/// the invitations: reconciles every hour in virtual time (the pure core,
+/// as the daemon runs it), digests as the daemon queues them. `updates`
+/// sends 8 messages a week (one per meeting), `digest` 1.
+#[test]
+fn mail_volume_for_a_manager_with_eight_weekly_reports() {
+    use std::collections::HashSet;
+    use touchbase::core::events::Organizer;
+    use touchbase::core::letter::{digest, Prompts};
+    use touchbase::core::reconcile::{history, reconcile, Sent, Settings, Updates};
+    use touchbase::core::roster;
+    use touchbase::core::source::SourceText;
+
+    let mut text = String::from(
+        "[[managers]]\nemail = \"ada@example.com\"\nname = \"Ada Lovelace\"\ntimezone = \"Europe/London\"\n",
+    );
+    for i in 0..8 {
+        // Two a day, Monday to Thursday.
+        let day = 1 + i / 2;
+        let time = if i % 2 == 0 { "10:00" } else { "14:00" };
+        text.push_str(&format!(
+            "\n  [[managers.reports]]\n  email = \"r{i}@example.com\"\n  name = \"Report {i}\"\n  start = \"2027-03-0{day}\"\n  time = \"{time}\"\n  cadence = \"weekly\"\n"
+        ));
+    }
+    let roster = roster::parse(&SourceText::new("roster.toml", &text)).expect("roster");
+    let mut weekly = Vec::new();
+    for prompts in [Prompts::Updates, Prompts::Digest] {
+        let settings = Settings {
+            organizer: Organizer {
+                name: None,
+                email: "touchbase@example.com",
+            },
+            lead_days: 7,
+            invite_reports: false,
+            updates: Updates::Occurrence,
+            prompts,
+        };
+        let mut sent = Sent::default();
+        let mut digests: HashSet<(String, jiff::civil::Date)> = HashSet::new();
+        // From Monday 22 February: the invitations go at once; count the
+        // four weeks from Monday 8 March on.
+        let mut now = at("2027-02-22T00:00:00Z");
+        let from = at("2027-03-08T00:00:00Z");
+        let until = at("2027-04-05T00:00:00Z");
+        let mut counted = 0;
+        while now < until {
+            let out = reconcile(&roster, &sent, settings, now);
+            sent.record(&out.series, &out.occurrences);
+            let mut n = out.messages.len();
+            if prompts == Prompts::Digest {
+                let due = digest::due(&roster, &history(&sent), &digests, now);
+                for d in &due {
+                    digests.insert((d.manager.to_ascii_lowercase(), d.week));
+                }
+                n += due.len();
+            }
+            if now >= from {
+                counted += n;
+            }
+            now += SignedDuration::from_hours(1);
+        }
+        weekly.push(counted as f64 / 4.0);
+        eprintln!(
+            "mail.prompts = {prompts:?}: {} messages per week to the manager of 8 weekly reports",
+            counted as f64 / 4.0
+        );
+    }
+    assert_eq!(weekly, [8.0, 1.0]);
+}

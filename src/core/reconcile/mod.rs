@@ -281,10 +281,11 @@ pub fn reconcile(roster: &Roster, sent: &Sent, settings: Settings<'_>, now: Time
     let index = Index::new(sent);
     let mut history = history(sent);
     let lead = SignedDuration::from_hours(24 * i64::from(settings.lead_days));
-    // With the weekly digest, no meeting's prompts are due as an update.
+    // With the weekly digest, no meeting's prompts are due as an update:
+    // a horizon before `now` keeps none (`keep_due` keeps `now..=horizon`).
     let horizon = match settings.prompts {
         Prompts::Updates => now.checked_add(lead).unwrap_or(now),
-        Prompts::Digest => now,
+        Prompts::Digest => now.checked_sub(SignedDuration::from_secs(1)).unwrap_or(now),
     };
     let mut desired: HashSet<String> = HashSet::new();
     for pair in roster.active_pairs() {
