@@ -343,3 +343,60 @@ fn mail_volume_for_a_manager_with_eight_weekly_reports() {
     }
     assert_eq!(weekly, [8.0, 1.0]);
 }
+
+/// In digest mode the series' own description (what a calendar shows for
+/// each meeting) says where the prompts come from, and carries no
+/// meeting's prompts.
+#[test]
+fn the_series_says_prompts_come_in_the_digest() {
+    use touchbase::core::events::Organizer;
+    use touchbase::core::letter::Prompts;
+    use touchbase::core::reconcile::{reconcile, Kind, Sent, Settings, Updates};
+    use touchbase::core::roster;
+    use touchbase::core::source::SourceText;
+
+    let roster = roster::parse(&SourceText::new("roster.toml", ROSTER)).expect("roster");
+    for (prompts, says) in [
+        (
+            Prompts::Updates,
+            "Each meeting gets its own prompts here ahead of it.",
+        ),
+        (
+            Prompts::Digest,
+            "Each week's prompts come in one mail on the first working day of the week.",
+        ),
+    ] {
+        let settings = Settings {
+            organizer: Organizer {
+                name: None,
+                email: "touchbase@example.com",
+            },
+            lead_days: 7,
+            invite_reports: false,
+            updates: Updates::Occurrence,
+            prompts,
+        };
+        // Within a week of Grace's and Margaret's next meetings.
+        let out = reconcile(
+            &roster,
+            &Sent::default(),
+            settings,
+            at("2027-03-20T12:00:00Z"),
+        );
+        let series: Vec<_> = out
+            .messages
+            .iter()
+            .filter(|m| m.kind == Kind::NewSeries)
+            .collect();
+        assert_eq!(series.len(), 3, "grace, margaret and the paused paula");
+        for m in series {
+            let ics = m.ics.replace("\r\n ", "");
+            assert!(ics.contains(says), "{prompts:?}: {ics}");
+            assert_eq!(
+                ics.contains("RECURRENCE-ID"),
+                prompts == Prompts::Updates && !m.body.subject.contains("Paula"),
+                "{prompts:?}: {ics}"
+            );
+        }
+    }
+}

@@ -259,7 +259,12 @@ fn send_whole(
         manager: &manager,
         report: &report,
         headline: &headline,
-        ics: render::series_request(events, ctx.settings.organizer, ctx.now),
+        ics: render::series_request(
+            events,
+            ctx.settings.organizer,
+            ctx.now,
+            ctx.settings.prompts,
+        ),
         about: Some(about),
     });
     for o in &events.overrides {

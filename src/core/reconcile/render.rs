@@ -12,6 +12,7 @@ use crate::core::ical::{local_datetime, utc_datetime, Writer};
 use crate::core::schedule::Window;
 
 use super::model::Who;
+use crate::core::letter::Prompts;
 
 /// The parts of one message for one recipient: subject, text/plain and
 /// text/html (see [`crate::core::letter`]).
@@ -30,8 +31,14 @@ fn zones(w: &mut Writer, events: &SeriesEvents<'_>, around: DateTime) {
     crate::core::feed::write_zones(w, std::slice::from_ref(events), window);
 }
 
-/// A series REQUEST: the master and the overrides it carries.
-pub fn series_request(events: &SeriesEvents<'_>, org: Organizer<'_>, now: Timestamp) -> String {
+/// A series REQUEST: the master and the overrides it carries; `prompts`
+/// says what the master's description promises.
+pub fn series_request(
+    events: &SeriesEvents<'_>,
+    org: Organizer<'_>,
+    now: Timestamp,
+    prompts: Prompts,
+) -> String {
     let mut w = Writer::new();
     begin(&mut w, Method::Request);
     zones(&mut w, events, events.dtstart);
@@ -40,7 +47,10 @@ pub fn series_request(events: &SeriesEvents<'_>, org: Organizer<'_>, now: Timest
         events,
         org,
         &utc_datetime(now),
-        Audience::Invitation,
+        match prompts {
+            Prompts::Updates => Audience::Invitation,
+            Prompts::Digest => Audience::DigestInvitation,
+        },
     );
     w.end("VCALENDAR");
     w.finish()

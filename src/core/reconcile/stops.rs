@@ -110,7 +110,12 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
         manager: &s.manager,
         report: &s.report,
         headline: &headline,
-        ics: render::series_request(&events, ctx.settings.organizer, ctx.now),
+        ics: render::series_request(
+            &events,
+            ctx.settings.organizer,
+            ctx.now,
+            ctx.settings.prompts,
+        ),
         about: None,
     });
     let of = Of {
