@@ -3,12 +3,15 @@
 //! ledger holds, built as plain mails and queued with their ledger rows in
 //! one transaction; the outbox sends them like any other message.
 
+use std::collections::HashSet;
+
 use jiff::{Timestamp, ToSpan};
 
 use crate::core::hash::hex128;
 use crate::core::letter::{digest, Prompts};
 use crate::core::reconcile;
 use crate::core::roster::Roster;
+use crate::core::series::History;
 use crate::shell::config::Config;
 use crate::shell::ledger::{Ledger, LedgerError, NewDigest, NewMessage};
 use crate::shell::mail::plain::{self, Plain};
@@ -21,15 +24,7 @@ pub fn queue(
     ledger: &mut Ledger,
     now: Timestamp,
 ) -> Result<usize, LedgerError> {
-    if config.mail.prompts != Prompts::Digest {
-        return Ok(0);
-    }
-    // Every zone's current Monday is within 8 days before now, in UTC.
-    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let since = today.checked_sub(8.days()).unwrap_or(today);
-    let queued = ledger.digests_since(since)?;
-    let history = reconcile::history(&ledger.sent()?);
-    let due = digest::due(roster, &history, &queued, now);
+    let due = due(config, roster, Some(ledger), now)?;
     if due.is_empty() {
         return Ok(0);
     }
@@ -39,6 +34,28 @@ pub fn queue(
         .map(|d| new_digest(config, d, &domain, now))
         .collect();
     ledger.queue_digests(&rows, now.as_second())
+}
+
+/// The digests due at `now` that `ledger` (none: nothing was sent yet) has
+/// not queued; none in `updates` mode.
+pub fn due(
+    config: &Config,
+    roster: &Roster,
+    ledger: Option<&Ledger>,
+    now: Timestamp,
+) -> Result<Vec<digest::Digest>, LedgerError> {
+    if config.mail.prompts != Prompts::Digest {
+        return Ok(Vec::new());
+    }
+    let Some(ledger) = ledger else {
+        return Ok(digest::due(roster, &History::new(), &HashSet::new(), now));
+    };
+    // Every zone's current Monday is within 8 days before now, in UTC.
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let since = today.checked_sub(8.days()).unwrap_or(today);
+    let queued = ledger.digests_since(since)?;
+    let history = reconcile::history(&ledger.sent()?);
+    Ok(digest::due(roster, &history, &queued, now))
 }
 
 /// `d` as a ledger row and its message; one that cannot be built is

@@ -16,11 +16,13 @@ use crate::shell::service::{self, ServiceError};
 pub fn plan(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
     let ledger = Ledger::open_existing(&loaded.config.state_dir).map_err(ServiceError::from)?;
     let outcome = service::plan(&loaded.config, &loaded.roster, ledger.as_ref(), now)?;
-    if outcome.messages.is_empty() {
+    let digests = crate::shell::digests::due(&loaded.config, &loaded.roster, ledger.as_ref(), now)
+        .map_err(ServiceError::from)?;
+    if outcome.messages.is_empty() && digests.is_empty() {
         writeln!(out, "Nothing to send.")?;
         return Ok(());
     }
-    let n = outcome.messages.len();
+    let n = outcome.messages.len() + digests.len();
     writeln!(
         out,
         "{n} message{} would be sent:",
@@ -35,6 +37,13 @@ pub fn plan(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), 
             m.sequence,
             m.to.email,
             m.body.subject
+        )?;
+    }
+    for d in &digests {
+        writeln!(
+            out,
+            "  {:<7} {:<18} seq {:<3} to {:<32} {}",
+            "-", "weekly digest", "-", d.manager, d.letter.subject
         )?;
     }
     Ok(())
