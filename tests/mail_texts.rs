@@ -64,7 +64,7 @@ fn settings(prompts: Prompts) -> Settings<'static> {
     Settings {
         organizer: ORG,
         lead_days: 7,
-        invite_reports: false,
+        invite_reports: true,
         updates: Updates::Occurrence,
         prompts,
     }
@@ -81,11 +81,22 @@ pub struct Sample {
     pub facts: Vec<String>,
 }
 
-fn first(kind: Kind, messages: &[touchbase::core::reconcile::Outgoing], to: &str) -> Letter {
+/// The first `kind` message to the manager about `about`.
+fn first(kind: Kind, messages: &[touchbase::core::reconcile::Outgoing], about: &str) -> Letter {
+    to(kind, messages, about, "ada@example.com")
+}
+
+/// The first `kind` message to `recipient` that names `about`.
+fn to(
+    kind: Kind,
+    messages: &[touchbase::core::reconcile::Outgoing],
+    about: &str,
+    recipient: &str,
+) -> Letter {
     messages
         .iter()
-        .find(|m| m.kind == kind && m.body.subject.contains(to))
-        .unwrap_or_else(|| panic!("a {kind:?} about {to}"))
+        .find(|m| m.kind == kind && m.to.email == recipient && m.body.subject.contains(about))
+        .unwrap_or_else(|| panic!("a {kind:?} to {recipient} about {about}"))
         .body
         .clone()
 }
@@ -100,6 +111,26 @@ pub fn samples() -> Vec<Sample> {
     let out = reconcile(&roster, &sent, settings(Prompts::Updates), now);
     sent.record(&out.series, &out.occurrences);
     let series = first(Kind::NewSeries, &out.messages, "Margaret");
+    // The same invitation as the report reads it (`invite_reports`).
+    let series_report = to(
+        Kind::NewSeries,
+        &out.messages,
+        "Ada",
+        "margaret@example.com",
+    );
+    // Grace pauses over her first meeting, whose prompts were sent: that
+    // one meeting is taken off.
+    let paused = ROSTER.replace(
+        "  cadence = \"weekly\"\n",
+        "  cadence = \"weekly\"\n  paused_until = \"2027-01-07\"\n",
+    );
+    let out = reconcile(
+        &roster_of(&paused),
+        &sent,
+        settings(Prompts::Updates),
+        at("2026-12-31T12:00:00Z"),
+    );
+    let meeting_off = first(Kind::CancelOccurrence, &out.messages, "Grace");
     // A week later, Grace's second meeting enters the lead time.
     let now = at("2027-01-05T09:40:00Z");
     let out = reconcile(&roster, &sent, settings(Prompts::Updates), now);
@@ -181,6 +212,23 @@ pub fn samples() -> Vec<Sample> {
             letter: series,
         },
         Sample {
+            name: "series-to-report",
+            facts: vec![
+                "Margaret Hamilton & Co".into(),
+                "Ada <Countess> Lovelace".into(),
+                "Wed 6 Jan 16:00 (Australia/Sydney); 05:00 (Europe/London) for Ada <Countess> Lovelace".into(),
+            ],
+            letter: series_report,
+        },
+        Sample {
+            name: "stop-meeting",
+            facts: vec![
+                "Grace \"Amazing\" Hopper".into(),
+                "Tue 5 Jan 09:30 (Europe/London)".into(),
+            ],
+            letter: meeting_off,
+        },
+        Sample {
             name: "series-digest-mode",
             facts: vec![
                 "Grace \"Amazing\" Hopper".into(),
@@ -237,7 +285,7 @@ fn golden(path: &Path, got: &str) {
 #[test]
 fn every_kind_of_mail_matches_its_golden_files() {
     let samples = samples();
-    assert_eq!(samples.len(), 6);
+    assert_eq!(samples.len(), 8);
     for s in &samples {
         let dir = golden_dir();
         golden(
