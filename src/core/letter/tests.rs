@@ -71,3 +71,101 @@ fn a_letter_says_the_same_in_both_parts() {
     assert!(l.html.contains("<title>S &amp; &lt;T&gt;</title>"));
     assert!(l.html.contains("<html lang=\"en\">"));
 }
+
+const DIGEST_ROSTER: &str = r#"
+[[managers]]
+email = "ada@example.com"
+name = "Ada"
+timezone = "America/New_York"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  name = "Grace"
+  start = "2027-03-02"
+  time = "10:00"
+  cadence = "weekly"
+  timezone = "America/New_York"
+
+  [[managers.reports]]
+  email = "olive@example.com"
+  name = "Olive"
+  start = "2027-03-02"
+  time = "11:00"
+  cadence = "weekly"
+  opt_out = true
+
+  [[managers.reports]]
+  email = "paula@example.com"
+  name = "Paula"
+  start = "2027-03-02"
+  time = "12:00"
+  cadence = "weekly"
+  paused_until = "2027-03-20"
+
+[[managers]]
+email = "edsger@example.com"
+name = "Edsger"
+timezone = "Europe/Amsterdam"
+"#;
+
+fn digest_roster() -> crate::core::roster::Roster {
+    crate::core::roster::parse(&crate::core::source::SourceText::new(
+        "roster.toml",
+        DIGEST_ROSTER,
+    ))
+    .expect("roster")
+}
+
+#[test]
+fn a_digest_is_due_from_seven_local_while_its_week_lasts_and_once() {
+    use std::collections::HashSet;
+
+    use crate::core::series::History;
+
+    let roster = digest_roster();
+    let due = |now: &str, sent: &HashSet<(String, jiff::civil::Date)>| {
+        digest::due(&roster, &History::new(), sent, now.parse().unwrap())
+    };
+    let none = HashSet::new();
+    // Monday 8 March 2027, New York (EST, UTC-5): 07:00 is 12:00 UTC.
+    assert!(due("2027-03-08T11:59:59Z", &none).is_empty());
+    let d = due("2027-03-08T12:00:00Z", &none);
+    assert_eq!(d.len(), 1, "edsger has no report: no digest");
+    assert_eq!(d[0].manager, "ada@example.com");
+    assert_eq!(d[0].week.to_string(), "2027-03-08");
+    let names: Vec<&str> = d[0].entries.iter().map(|e| e.report.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Grace"],
+        "the opted-out and the paused never appear"
+    );
+    // Late in the week, what is still ahead; once sent, nothing.
+    assert_eq!(
+        due("2027-03-12T12:00:00Z", &none).len(),
+        0,
+        "Grace's was Tuesday"
+    );
+    let sent = HashSet::from([("ada@example.com".to_string(), d[0].week)]);
+    assert!(due("2027-03-08T13:00:00Z", &sent).is_empty());
+    // The week after the clocks change in New York (14 March): 07:00 EDT
+    // is 11:00 UTC, and the paused report is back from 20 March.
+    let d = due("2027-03-22T11:00:00Z", &none);
+    let names: Vec<&str> = d[0].entries.iter().map(|e| e.report.as_str()).collect();
+    assert_eq!(names, ["Grace", "Paula"], "time order");
+    assert!(due("2027-03-22T10:59:59Z", &none).is_empty());
+}
+
+#[test]
+fn the_next_digest_time_follows_each_managers_zone() {
+    let roster = digest_roster();
+    let next = |now: &str| {
+        digest::next_due(&roster, now.parse().unwrap())
+            .unwrap()
+            .to_string()
+    };
+    // Amsterdam's Monday 07:00 (CET, 06:00 UTC) comes before New York's.
+    assert_eq!(next("2027-03-07T12:00:00Z"), "2027-03-08T06:00:00Z");
+    assert_eq!(next("2027-03-08T06:00:00Z"), "2027-03-08T12:00:00Z");
+    // Amsterdam changes on 28 March: 07:00 CEST is 05:00 UTC.
+    assert_eq!(next("2027-03-27T00:00:00Z"), "2027-03-29T05:00:00Z");
+}
