@@ -4,7 +4,8 @@
 //! Monday, across the change to summer time (07:00 GMT, then 07:00 BST =
 //! 06:00 UTC); a digest missed while the daemon was down goes out when it
 //! starts again within the same week, never twice, and never once its week
-//! is over. Opted-out and paused reports never appear, and no meeting's
+//! is over; a mail server down at its time delays it, never loses it.
+//! Opted-out and paused reports never appear, and no meeting's
 //! prompts go out as a calendar update.
 // The clock rule (clippy.toml) is for the library: this test reads the server's folder and steps a virtual clock.
 #![allow(clippy::disallowed_methods)]
@@ -399,4 +400,48 @@ fn the_series_says_prompts_come_in_the_digest() {
             );
         }
     }
+}
+
+/// The mail server is down at the digest's time: the digest waits in the
+/// outbox and arrives once, at a retry after the server is back.
+#[tokio::test(start_paused = true)]
+async fn a_digest_waits_out_a_mail_server_outage() {
+    let _deadline = harness::deadline("digest outage", Duration::from_secs(120));
+    let mail = tempfile::tempdir().expect("tempdir");
+    let mut server = Server::start(mail.path(), &Options::default());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url());
+    let clock = Clock::virtual_at(at(BASE));
+    let daemon = InProcess::start(&config, clock.clone()).await;
+    daemon.first_reconcile().await;
+    wait_until(
+        "the invitations",
+        Duration::from_millis(100),
+        Duration::from_secs(10),
+        || mails(mail.path()).len() >= 3,
+    )
+    .await;
+    sleep_until(&clock, at("2027-03-22T06:00:00Z")).await;
+    server.command("down");
+    sleep_until(&clock, at("2027-03-22T07:20:00Z")).await;
+    assert!(digests(mail.path()).is_empty(), "nothing while down");
+    server.command("up");
+    let up = clock.now();
+    wait_until(
+        "the digest",
+        Duration::from_millis(500),
+        Duration::from_secs(3700),
+        || !digests(mail.path()).is_empty(),
+    )
+    .await;
+    let late = clock.now().duration_since(up);
+    assert!(
+        late <= SignedDuration::from_secs(3601),
+        "within the back-off's hour: {late:#}"
+    );
+    tokio::time::sleep(Duration::from_secs(7200)).await;
+    assert_eq!(digests(mail.path()).len(), 1, "once");
+    daemon.stop().await;
+    let d = delivered_as_status_says(&config, mail.path());
+    assert_eq!(d.duplicates, 0);
 }
