@@ -47,7 +47,8 @@ pub struct Report {
     pub started: Timestamp,
     /// When it finished.
     pub finished: Timestamp,
-    /// For a reconcile: the next meeting to enter its lead time.
+    /// For a reconcile: the next meeting to enter its lead time (with
+    /// `mail.prompts = "digest"`: the next manager's digest time).
     pub lead: Option<Option<Timestamp>>,
     /// The drain's outcome, if one ran.
     pub drained: Option<Drained>,
