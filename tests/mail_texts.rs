@@ -413,3 +413,36 @@ fn contrast(a: u32, b: u32) -> f64 {
 fn mails_render_in_chromium_without_overflow_at_phone_and_desktop_widths() {
     mail_render::screenshots(&samples());
 }
+
+/// `touchbase plan` makes messages with their headers only: the subjects
+/// it shows are the ones the mails carry.
+#[test]
+fn headers_only_subjects_match_the_mails() {
+    use touchbase::core::reconcile::Reconciler;
+
+    let roster = roster_of(ROSTER);
+    let mut sent = Sent::default();
+    let mut seen = 0;
+    for (now, prompts) in [
+        ("2026-12-30T12:00:00Z", Prompts::Updates),
+        ("2027-01-05T09:40:00Z", Prompts::Updates),
+        ("2026-12-30T12:00:00Z", Prompts::Digest),
+    ] {
+        let full = reconcile(&roster, &sent, settings(prompts), at(now));
+        let headers: Vec<String> = Reconciler::new(&roster, &sent, settings(prompts), at(now))
+            .headers_only()
+            .map(|m| m.body.subject)
+            .collect();
+        let subjects: Vec<String> = full
+            .messages
+            .iter()
+            .map(|m| m.body.subject.clone())
+            .collect();
+        assert_eq!(headers, subjects, "{now} {prompts:?}");
+        seen += subjects.len();
+        if prompts == Prompts::Updates {
+            sent.record(&full.series, &full.occurrences);
+        }
+    }
+    assert!(seen >= 6, "{seen}");
+}

@@ -13,6 +13,7 @@
 //! - [`schedule`]: the meetings of one pair inside a window, DST rules included.
 //! - [`series`]: a pair's series, earlier ones ended by a change included.
 //! - [`plan`]: every meeting of a roster in a window, with its prompts.
+//! - `group`: items grouped per manager in one pass.
 //! - `check`: the summary, warnings and fairness report of `touchbase check`.
 //! - [`events`]: the `VEVENT`s of a pair (masters, overrides) as data.
 //! - `ical`: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
@@ -27,6 +28,7 @@ pub(crate) mod check;
 pub mod events;
 pub mod feed;
 pub(crate) mod formats;
+pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod ical;
 pub mod letter;

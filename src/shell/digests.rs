@@ -9,7 +9,6 @@ use jiff::{Timestamp, ToSpan};
 
 use crate::core::hash::hex128;
 use crate::core::letter::{digest, Prompts};
-use crate::core::reconcile;
 use crate::core::roster::Roster;
 use crate::core::series::History;
 use crate::shell::config::Config;
@@ -54,7 +53,7 @@ pub fn due(
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let since = today.checked_sub(8.days()).unwrap_or(today);
     let queued = ledger.digests_since(since)?;
-    let history = reconcile::history(&ledger.sent()?);
+    let history = ledger.history()?;
     Ok(digest::due(roster, &history, &queued, now))
 }
 

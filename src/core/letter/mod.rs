@@ -23,7 +23,7 @@ pub mod week;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
-pub use texts::{series, stop, update, Stop};
+pub use texts::{series, series_subject, stop, update, Stop};
 pub use times::{both_times, local_time};
 
 /// A mail's subject and its two bodies.
@@ -35,6 +35,17 @@ pub struct Letter {
     pub text: String,
     /// text/html.
     pub html: String,
+}
+
+impl Letter {
+    /// A subject without bodies, for a message made with its headers only.
+    pub fn subject_only(subject: String) -> Letter {
+        Letter {
+            subject,
+            text: String::new(),
+            html: String::new(),
+        }
+    }
 }
 
 /// How meetings' prompts reach managers (`mail.prompts`).

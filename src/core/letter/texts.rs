@@ -57,15 +57,20 @@ fn delivery(r: &Reader, s: &SeriesFacts) -> String {
     }
 }
 
+/// The subject of the invitation to a series with `other`.
+pub fn series_subject(other: &str, headline: &str, updated: bool) -> String {
+    if updated {
+        format!("Updated: 1:1 with {other}, {headline}")
+    } else {
+        format!("1:1 with {other}, {headline}")
+    }
+}
+
 /// The invitation to a series (`updated`: a changed series, sent again
 /// whole). `headline` ends the subject: "weekly from Tue 5 Jan 09:30
 /// (Europe/London)".
 pub fn series(r: &Reader, s: &SeriesFacts, headline: &str, updated: bool) -> Letter {
-    let subject = if updated {
-        format!("Updated: 1:1 with {}, {headline}", r.other)
-    } else {
-        format!("1:1 with {}, {headline}", r.other)
-    };
+    let subject = series_subject(&r.other, headline, updated);
     let mut shape = format!("{}, {} minutes each", s.cadence, s.duration_minutes);
     if let Some(until) = s.until {
         shape.push_str(&format!(", until {}", until.strftime("%a %-d %b %Y")));

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 
 use super::letters::{self, About};
+use super::render::Body;
 use super::{Kind, Outcome, Outgoing, SentSeries, Settings, Who};
 use crate::core::hash::hex128;
 use crate::core::ical::Method;
@@ -30,10 +31,12 @@ pub(super) struct Draft<'a> {
     pub report: &'a Who,
     /// What the subject says after the other person's name.
     pub headline: &'a str,
-    /// The VCALENDAR.
-    pub ics: String,
-    /// What the mail states about the series or meeting (none for stops).
-    pub about: Option<About>,
+    /// Renders the VCALENDAR (not called for headers only).
+    pub ics: &'a dyn Fn() -> String,
+    /// Gathers what the mail states about the series or meeting (none for
+    /// stops); for headers only, called for a meeting's prompts alone,
+    /// whose subject names the day in the reader's zone.
+    pub about: &'a dyn Fn() -> Option<About>,
 }
 
 /// A reconcile in progress: its settings, `now`, and what it has decided.
@@ -41,6 +44,11 @@ pub(super) struct Ctx<'a> {
     pub settings: Settings<'a>,
     pub now: Timestamp,
     pub out: Outcome,
+    /// Whether messages are made in full, or with their headers only (see
+    /// [`super::Reconciler::headers_only`]).
+    pub full: bool,
+    /// The organizer's domain, which every Message-ID ends in.
+    domain: String,
     /// The last SEQUENCE handed out per UID in this reconcile.
     sequences: HashMap<String, u32>,
 }
@@ -51,6 +59,8 @@ impl<'a> Ctx<'a> {
             settings,
             now,
             out: Outcome::default(),
+            full: true,
+            domain: settings.organizer.domain(),
             sequences: HashMap::new(),
         }
     }
@@ -70,6 +80,12 @@ impl<'a> Ctx<'a> {
         next
     }
 
+    /// Forgets the SEQUENCE numbers handed out so far, once no message
+    /// about their UIDs can follow.
+    pub fn forget_sequences(&mut self) {
+        self.sequences.clear();
+    }
+
     /// The last SEQUENCE sent for `uid`, this reconcile included.
     pub fn sequence(&self, uid: &str, sent: Option<&SentSeries>) -> u32 {
         self.sequences
@@ -85,12 +101,29 @@ impl<'a> Ctx<'a> {
         if self.settings.invite_reports {
             recipients.push((d.report, d.manager));
         }
-        let content_hash = content_hash(&d.ics);
-        let domain = self.settings.organizer.domain();
+        let ics = if self.full { (d.ics)() } else { String::new() };
+        let content_hash = if self.full {
+            content_hash(&ics)
+        } else {
+            String::new()
+        };
+        let about = if self.full || d.kind == Kind::Occurrence {
+            (d.about)()
+        } else {
+            None
+        };
         for (to, other) in recipients {
             let to_manager = std::ptr::eq(to, d.manager);
-            let body = letters::letter(d.kind, to, other, to_manager, d.headline, d.about.as_ref());
-            let message_id = message_id(&d, to, &content_hash, &domain);
+            let (body, message_id) = if self.full {
+                (
+                    letters::letter(d.kind, to, other, to_manager, d.headline, about.as_ref()),
+                    message_id(&d, to, &content_hash, &self.domain),
+                )
+            } else {
+                let subject =
+                    letters::subject(d.kind, to, other, to_manager, d.headline, about.as_ref());
+                (Body::subject_only(subject), String::new())
+            };
             self.out.messages.push(Outgoing {
                 kind: d.kind,
                 uid: d.uid.to_string(),
@@ -99,7 +132,7 @@ impl<'a> Ctx<'a> {
                 method: d.method,
                 to: to.clone(),
                 body,
-                ics: d.ics.clone(),
+                ics: ics.clone(),
                 message_id,
                 content_hash: content_hash.clone(),
             });

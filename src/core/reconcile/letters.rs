@@ -118,6 +118,24 @@ pub(super) fn meeting(
     }
 }
 
+/// The subject of a `kind` message to `to` about the 1:1 with `other`,
+/// exactly as [`letter`] writes it, without gathering a series' facts.
+pub(super) fn subject(
+    kind: Kind,
+    to: &Who,
+    other: &Who,
+    to_manager: bool,
+    headline: &str,
+    about: Option<&About>,
+) -> String {
+    match kind {
+        Kind::NewSeries | Kind::UpdateSeries => {
+            letter::series_subject(&other.name, headline, kind == Kind::UpdateSeries)
+        }
+        _ => letter(kind, to, other, to_manager, headline, about).subject,
+    }
+}
+
 /// The letter of a `kind` message to `to` about the 1:1 with `other`;
 /// `to_manager` says which of the two `to` is. `headline` names the
 /// series or meeting as the subject does.
@@ -167,7 +185,7 @@ pub(super) fn letter(
     // Every series and meeting message carries its facts; without them,
     // the calendar's own words.
     letter::write(
-        format!("1:1 with {}, {headline}", other.name),
+        letter::series_subject(&other.name, headline, kind == Kind::UpdateSeries),
         &[
             Block::Para(format!("Hello {},", to.name)),
             Block::Para(format!("Your 1:1 with {}: {headline}.", other.name)),

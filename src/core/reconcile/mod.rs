@@ -38,7 +38,10 @@
 //!    nothing follows.
 //!
 //! `draft` turns each step's message into one [`Outgoing`] per recipient
-//! and hands out SEQUENCE numbers.
+//! and hands out SEQUENCE numbers. [`Reconciler`] runs the steps a pair at
+//! a time and hands each message out as soon as it is made, so a reconcile
+//! that sends a message to each of 100,000 pairs never holds them all;
+//! [`reconcile`] collects them.
 
 mod draft;
 mod ended;
@@ -47,11 +50,12 @@ pub mod model;
 mod objects;
 pub mod render;
 mod stops;
+mod stream;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 
 use crate::core::events::{Organizer, SeriesEvents, When};
 use crate::core::ical::{local_datetime, Method};
@@ -61,6 +65,7 @@ use crate::core::schedule::{resolve, Window};
 use crate::core::series::{History, PastSeries};
 pub use model::{OccurrenceState, Sent, SentOccurrence, SentSeries, SeriesState, Shape, Who, Zone};
 use render::Body;
+pub use stream::Reconciler;
 
 /// How changes reach calendars (`mail.updates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -275,34 +280,17 @@ fn keep_due(events: &mut SeriesEvents<'_>, now: Timestamp, horizon: Timestamp) {
     events.overrides.retain(|_| keep.next().unwrap_or(false));
 }
 
-/// Computes the messages due at `now` and the states they leave.
+/// Computes the messages due at `now` and the states they leave, all at
+/// once. [`Reconciler`] yields the same messages one at a time.
 pub fn reconcile(roster: &Roster, sent: &Sent, settings: Settings<'_>, now: Timestamp) -> Outcome {
-    let mut ctx = draft::Ctx::new(settings, now);
-    let index = Index::new(sent);
-    let mut history = history(sent);
-    let lead = SignedDuration::from_hours(24 * i64::from(settings.lead_days));
-    // With the weekly digest, no meeting's prompts are due as an update:
-    // a horizon before `now` keeps none (`keep_due` keeps `now..=horizon`).
-    let horizon = match settings.prompts {
-        Prompts::Updates => now.checked_add(lead).unwrap_or(now),
-        Prompts::Digest => now.checked_sub(SignedDuration::from_secs(1)).unwrap_or(now),
-    };
-    let mut desired: HashSet<String> = HashSet::new();
-    for pair in roster.active_pairs() {
-        ended::split_changed(pair, index.active_of(&pair.uid), now, &mut history);
-        ended::observe_pause(pair, now, &mut history);
-        objects::step(
-            &mut ctx,
-            roster,
-            pair,
-            &history,
-            &index,
-            horizon,
-            &mut desired,
-        );
+    let mut r = Reconciler::new(roster, sent, settings, now);
+    let messages = r.by_ref().collect();
+    let (series, occurrences) = r.finish();
+    Outcome {
+        series,
+        occurrences,
+        messages,
     }
-    stops::step(&mut ctx, roster, sent, &index, &desired);
-    ctx.out
 }
 
 /// The RECURRENCE-ID of an occurrence, as the ledger and Message-IDs spell it.

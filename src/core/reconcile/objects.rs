@@ -49,8 +49,7 @@ pub(super) fn step(
                 && !(diff.changed.is_empty() && diff.stale.is_empty()));
         if whole {
             let kept = kept_overrides(roster, pair, history, &events, &diff.kept, window);
-            let about = letters::series(roster, pair, history, &events, &ctx.settings, ctx.now);
-            send_whole(ctx, &mut events, sent, kept, about);
+            send_whole(ctx, roster, history, &mut events, sent, kept);
         } else {
             for &i in &diff.changed {
                 send_one(ctx, roster, &mut events, sent, i);
@@ -234,10 +233,11 @@ fn kept_overrides(
 /// `kept`.
 fn send_whole(
     ctx: &mut Ctx<'_>,
+    roster: &Roster,
+    history: &History,
     events: &mut SeriesEvents<'_>,
     sent: Option<&SentSeries>,
     kept: Vec<Override>,
-    about: letters::About,
 ) {
     events.overrides.extend(kept);
     events.overrides.sort_by_key(|o| o.recurrence_id);
@@ -250,6 +250,7 @@ fn send_whole(
     events.sequence = ctx.next_sequence(&uid, sent);
     let headline = headline(events);
     let (manager, report) = people(events.pair);
+    let (org, now, settings) = (ctx.settings.organizer, ctx.now, ctx.settings);
     ctx.send(Draft {
         kind,
         uid: &uid,
@@ -259,13 +260,17 @@ fn send_whole(
         manager: &manager,
         report: &report,
         headline: &headline,
-        ics: render::series_request(
-            events,
-            ctx.settings.organizer,
-            ctx.now,
-            ctx.settings.prompts,
-        ),
-        about: Some(about),
+        ics: &|| render::series_request(events, org, now, settings.prompts),
+        about: &|| {
+            Some(letters::series(
+                roster,
+                events.pair,
+                history,
+                events,
+                &settings,
+                now,
+            ))
+        },
     });
     for o in &events.overrides {
         ctx.out.occurrences.push(SentOccurrence {
@@ -302,11 +307,8 @@ fn send_one(
     let start = render::override_start(o.when, events.series.tz);
     let headline = render::when(start, events.series.timezone);
     let prompts: Vec<&str> = o.prompt_texts(events.bank).collect();
-    let about = override_start_at(events, o.when).map(|at| {
-        let texts = prompts.iter().map(|p| p.to_string()).collect();
-        letters::meeting(roster, events.pair, at, texts)
-    });
     let (manager, report) = people(events.pair);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::Occurrence,
         uid: &uid,
@@ -316,8 +318,12 @@ fn send_one(
         manager: &manager,
         report: &report,
         headline: &headline,
-        ics: render::occurrence_request(events, i, ctx.settings.organizer, ctx.now),
-        about,
+        ics: &|| render::occurrence_request(events, i, org, now),
+        about: &|| {
+            let at = override_start_at(events, o.when)?;
+            let texts = prompts.iter().map(|p| p.to_string()).collect();
+            Some(letters::meeting(roster, events.pair, at, texts))
+        },
     });
     ctx.out.occurrences.push(SentOccurrence {
         uid,
@@ -371,6 +377,7 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         occurrence: Some(rid),
     };
     let headline = render::when(rid, of.timezone);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::CancelOccurrence,
         uid: of.uid,
@@ -380,8 +387,8 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         manager: of.manager,
         report: of.report,
         headline: &headline,
-        ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
-        about: None,
+        ics: &|| render::cancel(&c, org, now),
+        about: &|| None,
     });
 }
 

@@ -101,6 +101,7 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
     };
     events.sequence = ctx.next_sequence(&s.uid, Some(s));
     let headline = headline(&events);
+    let (org, now, prompts) = (ctx.settings.organizer, ctx.now, ctx.settings.prompts);
     ctx.send(Draft {
         kind: Kind::EndSeries,
         uid: &s.uid,
@@ -110,13 +111,8 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
         manager: &s.manager,
         report: &s.report,
         headline: &headline,
-        ics: render::series_request(
-            &events,
-            ctx.settings.organizer,
-            ctx.now,
-            ctx.settings.prompts,
-        ),
-        about: None,
+        ics: &|| render::series_request(&events, org, now, prompts),
+        about: &|| None,
     });
     let of = Of {
         uid: &s.uid,
@@ -165,6 +161,7 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         s.shape.cadence,
         render::when(dtstart, &zone.name)
     );
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::CancelSeries,
         uid: &s.uid,
@@ -174,8 +171,8 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         manager: &s.manager,
         report: &s.report,
         headline: &headline,
-        ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
-        about: None,
+        ics: &|| render::cancel(&c, org, now),
+        about: &|| None,
     });
     let mut cancelled = s.clone();
     cancelled.sequence = sequence;

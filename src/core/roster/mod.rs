@@ -4,6 +4,7 @@
 //! into a validated [`Roster`], or into every error found, each naming file,
 //! line, column and key. Nothing here reads files: callers hand in the text.
 
+mod chunks;
 pub mod raw;
 pub mod validate;
 
@@ -126,8 +127,9 @@ impl Roster {
     /// real domain (the organizer's) is what RFC 5545 asks for.
     pub fn set_uid_domain(&mut self, domain: &str) {
         for p in &mut self.pairs {
-            if let Some((hash, _)) = p.uid.split_once('@') {
-                p.uid = format!("{hash}@{domain}");
+            if let Some(at) = p.uid.find('@') {
+                p.uid.truncate(at + 1);
+                p.uid.push_str(domain);
             }
         }
     }
@@ -160,8 +162,10 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 /// Parses and validates a roster file's text.
 pub fn parse(source: &SourceText) -> Result<Roster, InputErrors> {
-    let raw = parse_raw(source)?;
-    validate(source, raw)
+    match format_of(&source.path) {
+        Some(Format::Toml) => chunks::roster(source),
+        _ => validate(source, parse_raw(source)?),
+    }
 }
 
 /// Parses a roster file's text into its raw form, by extension.
@@ -172,7 +176,7 @@ pub fn parse_raw(source: &SourceText) -> Result<raw::RawRoster, InputErrors> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     match format_of(&source.path) {
-        Some(Format::Toml) => crate::core::formats::parse_toml(source),
+        Some(Format::Toml) => chunks::parse(source),
         Some(_) if is_json => {
             // JSON is read as YAML (for positions), after a strict JSON
             // syntax check so that YAML's leniency does not leak in.

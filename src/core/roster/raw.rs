@@ -124,51 +124,44 @@ pub struct RawReport {
     pub location: Option<Loc<String>>,
 }
 
-impl RawManager {
-    /// The manager's cascading keys.
-    pub fn settings(&self) -> RawSettings {
-        RawSettings {
-            cadence: self.cadence.clone(),
-            time: self.time.clone(),
-            duration_minutes: self.duration_minutes.clone(),
-            timezone: self.timezone.clone(),
-            prompts_per_meeting: self.prompts_per_meeting.clone(),
-            location: self.location.clone(),
-        }
-    }
+/// The cascading keys of one level (defaults, a manager or a report), as
+/// borrowed from its raw struct: validation reads them without copying.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettingsKeys<'a> {
+    /// `cadence`.
+    pub cadence: Option<&'a Loc<String>>,
+    /// `time`.
+    pub time: Option<&'a Loc<Text>>,
+    /// `duration_minutes`.
+    pub duration_minutes: Option<&'a Loc<i64>>,
+    /// `timezone`.
+    pub timezone: Option<&'a Loc<String>>,
+    /// `prompts_per_meeting`.
+    pub prompts_per_meeting: Option<&'a Loc<i64>>,
+    /// `location`.
+    pub location: Option<&'a Loc<String>>,
 }
 
-impl RawReport {
-    /// The report's cascading keys.
-    pub fn settings(&self) -> RawSettings {
-        RawSettings {
-            cadence: self.cadence.clone(),
-            time: self.time.clone(),
-            duration_minutes: self.duration_minutes.clone(),
-            timezone: self.timezone.clone(),
-            prompts_per_meeting: self.prompts_per_meeting.clone(),
-            location: self.location.clone(),
+/// The cascading keys of a raw struct that has them all.
+macro_rules! settings_keys {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// This level's cascading keys.
+            pub fn keys(&self) -> SettingsKeys<'_> {
+                SettingsKeys {
+                    cadence: self.cadence.as_ref(),
+                    time: self.time.as_ref(),
+                    duration_minutes: self.duration_minutes.as_ref(),
+                    timezone: self.timezone.as_ref(),
+                    prompts_per_meeting: self.prompts_per_meeting.as_ref(),
+                    location: self.location.as_ref(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl RawSettings {
-    /// `self`, with each key it leaves out taken from `parent`.
-    pub fn over(self, parent: &RawSettings) -> RawSettings {
-        RawSettings {
-            cadence: self.cadence.or_else(|| parent.cadence.clone()),
-            time: self.time.or_else(|| parent.time.clone()),
-            duration_minutes: self
-                .duration_minutes
-                .or_else(|| parent.duration_minutes.clone()),
-            timezone: self.timezone.or_else(|| parent.timezone.clone()),
-            prompts_per_meeting: self
-                .prompts_per_meeting
-                .or_else(|| parent.prompts_per_meeting.clone()),
-            location: self.location.or_else(|| parent.location.clone()),
-        }
-    }
-}
+settings_keys!(RawSettings, RawManager, RawReport);
 
 /// A date or a time of day as text: a quoted string, or a TOML date/time
 /// literal (`start = 2027-01-05`, `time = 09:30:00`), which people write as

@@ -15,36 +15,48 @@ use crate::shell::service::{self, ServiceError};
 /// ledger if there is one; writes nothing.
 pub fn plan(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), CliError> {
     let ledger = Ledger::open_existing(&loaded.config.state_dir).map_err(ServiceError::from)?;
-    let outcome = service::plan(&loaded.config, &loaded.roster, ledger.as_ref(), now)?;
-    let digests = crate::shell::digests::due(&loaded.config, &loaded.roster, ledger.as_ref(), now)
-        .map_err(ServiceError::from)?;
-    if outcome.messages.is_empty() && digests.is_empty() {
+    // The count comes first, so the lines wait in memory: about 130 bytes
+    // a message, where the messages themselves would be kilobytes.
+    let mut lines = Vec::new();
+    let mut n = 0usize;
+    service::plan(
+        &loaded.config,
+        &loaded.roster,
+        ledger.as_ref(),
+        now,
+        &mut |m| {
+            n += 1;
+            // Writing to a Vec cannot fail.
+            let _ = writeln!(
+                lines,
+                "  {:<7} {:<18} seq {:<3} to {:<32} {}",
+                m.method.as_str(),
+                m.kind.label(),
+                m.sequence,
+                m.to.email,
+                m.body.subject
+            );
+        },
+    )?;
+    for d in crate::shell::digests::due(&loaded.config, &loaded.roster, ledger.as_ref(), now)
+        .map_err(ServiceError::from)?
+    {
+        n += 1;
+        let _ = writeln!(
+            lines,
+            "  {:<7} {:<18} seq {:<3} to {:<32} {}",
+            "-", "weekly digest", "-", d.manager, d.letter.subject
+        );
+    }
+    if n == 0 {
         writeln!(out, "Nothing to send.")?;
         return Ok(());
     }
-    let n = outcome.messages.len() + digests.len();
     writeln!(
         out,
         "{n} message{} would be sent:",
         if n == 1 { "" } else { "s" }
     )?;
-    for m in &outcome.messages {
-        writeln!(
-            out,
-            "  {:<7} {:<18} seq {:<3} to {:<32} {}",
-            m.method.as_str(),
-            m.kind.label(),
-            m.sequence,
-            m.to.email,
-            m.body.subject
-        )?;
-    }
-    for d in &digests {
-        writeln!(
-            out,
-            "  {:<7} {:<18} seq {:<3} to {:<32} {}",
-            "-", "weekly digest", "-", d.manager, d.letter.subject
-        )?;
-    }
+    out.write_all(&lines)?;
     Ok(())
 }

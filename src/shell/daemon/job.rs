@@ -87,8 +87,8 @@ impl Worker {
         if job == Job::Reconcile {
             let current = shared.current();
             let service::Reconciled {
-                outcome,
                 queued: n,
+                series,
                 unbuilt,
             } = service::reconcile(&shared.config, &current.roster, &mut ledger, started)?;
             queued = n;
@@ -105,9 +105,9 @@ impl Worker {
                     at.join(", ")
                 ));
             }
-            if !outcome.series.is_empty() {
+            if series > 0 {
                 // A split series changes the history feeds and previews are built on.
-                let history = crate::core::reconcile::history(&ledger.sent()?);
+                let history = ledger.history()?;
                 shared.set_current(current.roster.clone(), history);
             }
             lead = Some(match shared.config.mail.prompts {

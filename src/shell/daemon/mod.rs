@@ -106,7 +106,7 @@ pub async fn run(
     let roster = load::load_roster(&config)?;
     let mut ledger = Ledger::open(&config.state_dir)?;
     ledger.check()?;
-    let history = crate::core::reconcile::history(&ledger.sent()?);
+    let history = ledger.history()?;
     let sender =
         Sender::new(&config.mail.transport).map_err(|e| anyhow::anyhow!("mail transport: {e}"))?;
     let secrets = secrets::Secrets::new(ledger.feed_secrets()?);

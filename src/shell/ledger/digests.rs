@@ -70,7 +70,7 @@ impl Ledger {
             source,
         };
         let tx = self.conn.transaction().map_err(err)?;
-        let mut fresh = Vec::new();
+        let mut queued = 0;
         {
             let mut stmt = tx
                 .prepare_cached(
@@ -88,14 +88,10 @@ impl Ledger {
                     ])
                     .map_err(err)?;
                 if n > 0 {
-                    fresh.push(Ok::<_, std::convert::Infallible>(d.message.clone()));
+                    queued += outbox::enqueue(&tx, &d.message, now).map_err(err)?;
                 }
             }
         }
-        let queued = match outbox::enqueue(&tx, fresh, now).map_err(err)? {
-            Ok(n) => n,
-            Err(never) => match never {},
-        };
         tx.commit().map_err(err)?;
         Ok(queued)
     }

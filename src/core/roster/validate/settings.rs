@@ -5,11 +5,11 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
 use super::{
-    key, parse_time, Checker, DEFAULT_CADENCE, DEFAULT_DURATION, DEFAULT_PROMPTS, DEFAULT_TIME,
+    key, parse_time, At, Checker, DEFAULT_CADENCE, DEFAULT_DURATION, DEFAULT_PROMPTS, DEFAULT_TIME,
     DEFAULT_TIMEZONE, MAX_DURATION, MAX_PROMPTS,
 };
 use crate::core::cadence::{self, Cadence};
-use crate::core::roster::raw::RawSettings;
+use crate::core::roster::raw::SettingsKeys;
 use crate::core::source::{did_you_mean, quoted, Loc};
 
 /// Settings of one level of the cascade, checked; `None` where the level
@@ -55,9 +55,9 @@ impl Settings {
 
 impl Checker<'_> {
     /// One level's settings, each bad value reported under `prefix`.
-    pub(super) fn settings(&mut self, raw: &RawSettings, prefix: &str) -> Settings {
+    pub(super) fn settings(&mut self, raw: SettingsKeys<'_>, prefix: At) -> Settings {
         let mut s = Settings::default();
-        if let Some(c) = &raw.cadence {
+        if let Some(c) = raw.cadence {
             s.cadence = Cadence::parse(&c.value);
             if s.cadence.is_none() {
                 self.error(
@@ -68,7 +68,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(t) = &raw.time {
+        if let Some(t) = raw.time {
             s.time = parse_time(&t.value.0);
             if s.time.is_none() {
                 self.error(
@@ -79,7 +79,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(d) = &raw.duration_minutes {
+        if let Some(d) = raw.duration_minutes {
             if (1..=MAX_DURATION).contains(&d.value) {
                 s.duration_minutes = u32::try_from(d.value).ok();
             } else {
@@ -91,10 +91,10 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(z) = &raw.timezone {
-            s.timezone = self.timezone(z, &key(prefix, "timezone"));
+        if let Some(z) = raw.timezone {
+            s.timezone = self.timezone(z, prefix);
         }
-        if let Some(n) = &raw.prompts_per_meeting {
+        if let Some(n) = raw.prompts_per_meeting {
             if (1..=MAX_PROMPTS).contains(&n.value) {
                 s.prompts_per_meeting = u32::try_from(n.value).ok();
             } else {
@@ -106,7 +106,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(l) = &raw.location {
+        if let Some(l) = raw.location {
             if self.one_line(l, &key(prefix, "location"), "a location") {
                 s.location = Some(l.value.clone());
             }
@@ -114,7 +114,7 @@ impl Checker<'_> {
         s
     }
 
-    fn timezone(&mut self, z: &Loc<String>, key: &str) -> Option<(String, TimeZone)> {
+    fn timezone(&mut self, z: &Loc<String>, at: At) -> Option<(String, TimeZone)> {
         let name = z.value.trim();
         // Only IANA names: fixed offsets and POSIX rules would be accepted by
         // the parser but are not time zones a calendar client can look up.
@@ -124,7 +124,7 @@ impl Checker<'_> {
             _ => {
                 let mut e = self.source.error(
                     z.pos,
-                    key,
+                    key(at, "timezone"),
                     quoted(&z.value),
                     "an IANA time zone name such as \"Europe/London\"",
                 );
