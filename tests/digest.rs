@@ -252,7 +252,7 @@ fn mail_prompts_is_validated_and_located() {
     let out = harness::cli(&path, &["check"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("prompts:  digest"), "{stdout}");
+    assert!(stdout.contains("delivery: digest"), "{stdout}");
 
     let text = std::fs::read_to_string(&path)
         .expect("config")

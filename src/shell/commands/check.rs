@@ -48,7 +48,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
             "digest (one mail per manager, 07:00 on the first working day of each week)".into()
         }
     };
-    writeln!(out, "prompts:  {prompts}")?;
+    writeln!(out, "delivery: {prompts}")?;
     writeln!(
         out,
         "feeds:    {}/feeds/<secret>.ics",
