@@ -446,3 +446,51 @@ fn headers_only_subjects_match_the_mails() {
     }
     assert!(seen >= 6, "{seen}");
 }
+
+/// With `mail.updates = "series"` a meeting's prompts come inside the
+/// whole series again; its mail is still about those prompts, and `plan`
+/// shows the same subject.
+#[test]
+fn in_series_mode_a_prompts_update_reads_as_one() {
+    use touchbase::core::reconcile::Reconciler;
+
+    let roster = roster_of(ROSTER);
+    let series_mode = |prompts| Settings {
+        updates: Updates::Series,
+        ..settings(prompts)
+    };
+    let mut sent = Sent::default();
+    let out = reconcile(
+        &roster,
+        &sent,
+        series_mode(Prompts::Updates),
+        at("2026-12-30T12:00:00Z"),
+    );
+    sent.record(&out.series, &out.occurrences);
+    let now = at("2027-01-05T09:40:00Z");
+    let out = reconcile(&roster, &sent, series_mode(Prompts::Updates), now);
+    let m = out
+        .messages
+        .iter()
+        .find(|m| m.kind == Kind::UpdateSeries && m.to.email == "ada@example.com")
+        .expect("the whole series again");
+    assert_eq!(
+        m.body.subject,
+        "Prompts for your 1:1 with Grace \"Amazing\" Hopper, Tue 12 Jan"
+    );
+    assert!(
+        m.body.text.starts_with("Prompts for your 1:1 with"),
+        "{}",
+        m.body.text
+    );
+    let headers: Vec<String> = Reconciler::new(&roster, &sent, series_mode(Prompts::Updates), now)
+        .headers_only()
+        .map(|m| m.body.subject)
+        .collect();
+    let subjects: Vec<String> = out
+        .messages
+        .iter()
+        .map(|m| m.body.subject.clone())
+        .collect();
+    assert_eq!(headers, subjects);
+}

@@ -34,8 +34,9 @@ pub(super) struct Draft<'a> {
     /// Renders the VCALENDAR (not called for headers only).
     pub ics: &'a dyn Fn() -> String,
     /// Gathers what the mail states about the series or meeting (none for
-    /// stops); for headers only, called for a meeting's prompts alone,
-    /// whose subject names the day in the reader's zone.
+    /// stops); for headers only, called for a meeting's prompts and a
+    /// series update alone, whose subjects may name a day in the reader's
+    /// zone.
     pub about: &'a dyn Fn() -> Option<About>,
 }
 
@@ -107,7 +108,9 @@ impl<'a> Ctx<'a> {
         } else {
             String::new()
         };
-        let about = if self.full || d.kind == Kind::Occurrence {
+        // A meeting's subject names its day in the reader's zone; so does
+        // a whole series that only brings prompts (`series` mode).
+        let about = if self.full || matches!(d.kind, Kind::Occurrence | Kind::UpdateSeries) {
             (d.about)()
         } else {
             None

@@ -28,6 +28,10 @@ pub(super) struct About {
     pub meeting: Option<Meeting>,
     /// Where.
     pub location: String,
+    /// For a series sent whole only to bring these meetings' prompts
+    /// (`mail.updates = "series"`): their starts. The mail is then about
+    /// the prompts, as a single meeting's would be.
+    pub prompts_for: Vec<Timestamp>,
 }
 
 fn zones(roster: &Roster, pair: &Pair) -> (Zone, Zone) {
@@ -98,6 +102,7 @@ pub(super) fn series(
         }),
         meeting: None,
         location: pair.location.clone(),
+        prompts_for: Vec::new(),
     }
 }
 
@@ -115,6 +120,7 @@ pub(super) fn meeting(
         series: None,
         meeting: Some(Meeting { start, prompts }),
         location: pair.location.clone(),
+        prompts_for: Vec::new(),
     }
 }
 
@@ -129,8 +135,9 @@ pub(super) fn subject(
     about: Option<&About>,
 ) -> String {
     match kind {
-        Kind::NewSeries | Kind::UpdateSeries => {
-            letter::series_subject(&other.name, headline, kind == Kind::UpdateSeries)
+        Kind::NewSeries => letter::series_subject(&other.name, headline, false),
+        Kind::UpdateSeries if about.is_none_or(|a| a.prompts_for.is_empty()) => {
+            letter::series_subject(&other.name, headline, true)
         }
         _ => letter(kind, to, other, to_manager, headline, about).subject,
     }
@@ -165,7 +172,11 @@ pub(super) fn letter(
     let facts = reader.as_ref().zip(about);
     match kind {
         Kind::NewSeries | Kind::UpdateSeries => {
-            if let Some((r, s)) = facts.and_then(|(r, a)| Some((r, a.series.as_ref()?))) {
+            if let Some((r, a, s)) = facts.and_then(|(r, a)| Some((r, a, a.series.as_ref()?))) {
+                let brought = s.due.iter().find(|m| a.prompts_for.contains(&m.start));
+                if let (Kind::UpdateSeries, Some(m)) = (kind, brought) {
+                    return letter::update(r, m, &a.location);
+                }
                 return letter::series(r, s, headline, kind == Kind::UpdateSeries);
             }
         }

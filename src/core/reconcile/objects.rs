@@ -49,7 +49,18 @@ pub(super) fn step(
                 && !(diff.changed.is_empty() && diff.stale.is_empty()));
         if whole {
             let kept = kept_overrides(roster, pair, history, &events, &diff.kept, window);
-            send_whole(ctx, roster, history, &mut events, sent, kept);
+            // In `series` mode a whole object also carries a meeting's
+            // prompts when nothing else changed: its mail is about them.
+            let prompts_for: Vec<Timestamp> = if diff.master_changed {
+                Vec::new()
+            } else {
+                diff.changed
+                    .iter()
+                    .filter_map(|&i| events.overrides.get(i))
+                    .filter_map(|o| override_start_at(&events, o.when))
+                    .collect()
+            };
+            send_whole(ctx, roster, history, &mut events, sent, kept, &prompts_for);
         } else {
             for &i in &diff.changed {
                 send_one(ctx, roster, &mut events, sent, i);
@@ -238,6 +249,7 @@ fn send_whole(
     events: &mut SeriesEvents<'_>,
     sent: Option<&SentSeries>,
     kept: Vec<Override>,
+    prompts_for: &[Timestamp],
 ) {
     events.overrides.extend(kept);
     events.overrides.sort_by_key(|o| o.recurrence_id);
@@ -262,14 +274,9 @@ fn send_whole(
         headline: &headline,
         ics: &|| render::series_request(events, org, now, settings.prompts),
         about: &|| {
-            Some(letters::series(
-                roster,
-                events.pair,
-                history,
-                events,
-                &settings,
-                now,
-            ))
+            let mut about = letters::series(roster, events.pair, history, events, &settings, now);
+            about.prompts_for = prompts_for.to_vec();
+            Some(about)
         },
     });
     for o in &events.overrides {
