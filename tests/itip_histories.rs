@@ -212,6 +212,7 @@ impl Sim {
             lead_days: LEAD_DAYS,
             invite_reports: false,
             updates: self.mode,
+            prompts: Default::default(),
         }
     }
 

@@ -22,6 +22,8 @@
 //! - [`events`]: the `VEVENT`s of a pair (masters, overrides) as data.
 //! - `ical`: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
 //! - [`feed`]: a person's feed document (`METHOD:PUBLISH`).
+//! - [`letter`]: what mails say (invitations, prompts, stops, the weekly
+//!   digest), in plain text and HTML.
 //! - [`reconcile`]: what was sent (a typed model the ledger fills) against
 //!   what the roster wants now: the messages due and the state they leave.
 
@@ -34,6 +36,7 @@ pub(crate) mod formats;
 pub(crate) mod group;
 pub(crate) mod hash;
 pub(crate) mod ical;
+pub mod letter;
 pub mod own;
 pub mod page;
 pub mod placement;

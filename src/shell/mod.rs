@@ -18,6 +18,7 @@
 //!   and the outbox drained; shared by the daemon and `run --once`.
 //! - [`daemon`]: `touchbase run`: the wake-up loop, HTTP (feeds and each
 //!   person's own page), file watching, systemd notifications.
+//! - `digests`: the weekly digests queued (`mail.prompts = "digest"`).
 //! - [`lock`]: one daemon per state folder.
 //! - [`commands`]: the command line, one file per command.
 
@@ -26,6 +27,7 @@ pub mod commands;
 pub(crate) mod config;
 pub mod daemon;
 pub mod daysoff;
+pub(crate) mod digests;
 pub(crate) mod ledger;
 pub mod load;
 pub mod lock;

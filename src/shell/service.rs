@@ -64,6 +64,7 @@ fn settings(config: &Config) -> Settings<'_> {
         lead_days: config.dispatch.lead_days,
         invite_reports: config.mail.invite_reports,
         updates: config.mail.updates,
+        prompts: config.mail.prompts,
     }
 }
 
@@ -141,6 +142,7 @@ pub fn reconcile(
     let (series, occurrences) = reconciler.finish();
     batch.record(&series, &occurrences)?;
     let queued = batch.commit()?;
+    let queued = queued + crate::shell::digests::queue(config, roster, ledger, now)?;
     Ok(Reconciled {
         queued,
         series: recorded + series.len(),

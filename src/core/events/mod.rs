@@ -147,6 +147,14 @@ pub fn master_description() -> &'static str {
     MASTER_DESCRIPTION
 }
 
+/// The description of a series' master while prompts come in the weekly
+/// digest (`mail.prompts = "digest"`).
+pub const MASTER_DESCRIPTION_DIGEST: &str = concat!(
+    "Standing 1:1. Each week's prompts come in one mail on the first working day of the week.",
+    "\n\n",
+    "Listen first. Sharing a time you were stuck yourself invites openness."
+);
+
 const MASTER_DESCRIPTION: &str = concat!(
     "Standing 1:1. Each meeting gets its own prompts here ahead of it.",
     "\n\n",

@@ -4,7 +4,10 @@
 
 use jiff::civil::DateTime;
 
-use crate::core::events::{master_description, Organizer, Override, SeriesEvents, When, GUIDANCE};
+use crate::core::events::{
+    master_description, Organizer, Override, SeriesEvents, When, GUIDANCE,
+    MASTER_DESCRIPTION_DIGEST,
+};
 use crate::core::ical::Writer;
 
 /// Who reads the events: it decides what the attendees are asked.
@@ -13,6 +16,10 @@ pub enum Audience {
     /// An iTIP invitation: the manager is asked to answer (`RSVP=TRUE`,
     /// `PARTSTAT=NEEDS-ACTION`).
     Invitation,
+    /// An iTIP invitation while prompts come in the weekly digest
+    /// (`mail.prompts = "digest"`): as [`Audience::Invitation`], and the
+    /// series' description says where the prompts are.
+    DigestInvitation,
     /// A published feed (`METHOD:PUBLISH`): it asks nothing of its reader,
     /// so attendees carry neither RSVP nor PARTSTAT.
     Feed,
@@ -50,8 +57,12 @@ pub fn write_series_linked(
         local(w, "EXDATE", tzid, ex);
     }
     w.push_lines(&shared.common);
+    let description = match audience {
+        Audience::DigestInvitation => MASTER_DESCRIPTION_DIGEST,
+        _ => master_description(),
+    };
     w.prop("DESCRIPTION")
-        .text_parts(std::iter::once(master_description()).chain(page_link(page)));
+        .text_parts(std::iter::once(description).chain(page_link(page)));
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
     for o in &events.overrides {
@@ -190,7 +201,9 @@ fn attendees(w: &mut Writer, events: &SeriesEvents<'_>, org: Organizer<'_>, audi
             .param("CN", &who.name)
             .param("ROLE", "REQ-PARTICIPANT");
         let line = match audience {
-            Audience::Invitation => line.param("PARTSTAT", "NEEDS-ACTION").param("RSVP", rsvp),
+            Audience::Invitation | Audience::DigestInvitation => {
+                line.param("PARTSTAT", "NEEDS-ACTION").param("RSVP", rsvp)
+            }
             Audience::Feed => line,
         };
         line.value_raw_parts(&["mailto:", &who.email]);

@@ -476,6 +476,7 @@ fn a_slot_that_moves_after_meetings_were_held_moves_from_the_next_one() {
         lead_days: 7,
         invite_reports: false,
         updates: Updates::Occurrence,
+        prompts: Default::default(),
     };
     let text = r#"
 [defaults]

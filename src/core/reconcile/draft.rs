@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::render::{self, Body};
+use super::letters::{self, About};
+use super::render::Body;
 use super::{Kind, Outcome, Outgoing, SentSeries, Settings, Who};
 use crate::core::hash::hex128;
 use crate::core::ical::Method;
@@ -30,12 +31,13 @@ pub(super) struct Draft<'a> {
     pub report: &'a Who,
     /// What the subject says after the other person's name.
     pub headline: &'a str,
-    /// The prompts the body lists.
-    pub prompts: &'a [&'a str],
-    /// Where.
-    pub location: &'a str,
     /// Renders the VCALENDAR (not called for headers only).
     pub ics: &'a dyn Fn() -> String,
+    /// Gathers what the mail states about the series or meeting (none for
+    /// stops); for headers only, called for a meeting's prompts and a
+    /// series update alone, whose subjects may name a day in the reader's
+    /// zone.
+    pub about: &'a dyn Fn() -> Option<About>,
 }
 
 /// A reconcile in progress: its settings, `now`, and what it has decided.
@@ -106,14 +108,23 @@ impl<'a> Ctx<'a> {
         } else {
             String::new()
         };
+        // A meeting's subject names its day in the reader's zone; so does
+        // a whole series that only brings prompts (`series` mode).
+        let about = if self.full || matches!(d.kind, Kind::Occurrence | Kind::UpdateSeries) {
+            (d.about)()
+        } else {
+            None
+        };
         for (to, other) in recipients {
+            let to_manager = std::ptr::eq(to, d.manager);
             let (body, message_id) = if self.full {
                 (
-                    render::body(d.kind, to, other, d.headline, d.prompts, d.location),
+                    letters::letter(d.kind, to, other, to_manager, d.headline, about.as_ref()),
                     message_id(&d, to, &content_hash, &self.domain),
                 )
             } else {
-                let subject = render::subject(d.kind, other, d.headline);
+                let subject =
+                    letters::subject(d.kind, to, other, to_manager, d.headline, about.as_ref());
                 (Body::subject_only(subject), String::new())
             };
             self.out.messages.push(Outgoing {

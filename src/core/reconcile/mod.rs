@@ -45,6 +45,7 @@
 
 mod draft;
 mod ended;
+mod letters;
 pub mod model;
 mod objects;
 pub mod render;
@@ -58,6 +59,7 @@ use jiff::{Timestamp, ToSpan};
 
 use crate::core::events::{Organizer, SeriesEvents, When};
 use crate::core::ical::{local_datetime, Method};
+pub use crate::core::letter::Prompts;
 use crate::core::roster::{Pair, Roster};
 use crate::core::schedule::{resolve, Window};
 use crate::core::series::{History, PastSeries};
@@ -167,6 +169,9 @@ pub struct Settings<'a> {
     pub invite_reports: bool,
     /// The form changes are sent in.
     pub updates: Updates,
+    /// How meetings' prompts reach managers: as per-meeting updates, or
+    /// in the weekly digest (then no per-meeting update is sent).
+    pub prompts: Prompts,
 }
 
 /// What was sent, as the history the schedule needs: the ended series,

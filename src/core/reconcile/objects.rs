@@ -10,11 +10,12 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 use super::draft::{Ctx, Draft};
+use super::letters;
 use super::model::Zone;
 use super::render::{self, CancelOf};
 use super::{
-    keep_due, lead_window, rid_text, Index, Kind, OccurrenceState, SentOccurrence, SentSeries,
-    SeriesState, Shape, Updates, Who,
+    keep_due, lead_window, override_start as override_start_at, rid_text, Index, Kind,
+    OccurrenceState, SentOccurrence, SentSeries, SeriesState, Shape, Updates, Who,
 };
 use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::events::{pair_events, Organizer, Override, SeriesEvents};
@@ -48,10 +49,21 @@ pub(super) fn step(
                 && !(diff.changed.is_empty() && diff.stale.is_empty()));
         if whole {
             let kept = kept_overrides(roster, pair, history, &events, &diff.kept, window);
-            send_whole(ctx, &mut events, sent, kept);
+            // In `series` mode a whole object also carries a meeting's
+            // prompts when nothing else changed: its mail is about them.
+            let prompts_for: Vec<Timestamp> = if diff.master_changed {
+                Vec::new()
+            } else {
+                diff.changed
+                    .iter()
+                    .filter_map(|&i| events.overrides.get(i))
+                    .filter_map(|o| override_start_at(&events, o.when))
+                    .collect()
+            };
+            send_whole(ctx, roster, history, &mut events, sent, kept, &prompts_for);
         } else {
             for &i in &diff.changed {
-                send_one(ctx, &mut events, sent, i);
+                send_one(ctx, roster, &mut events, sent, i);
             }
         }
         let (manager, report) = people(pair);
@@ -237,9 +249,12 @@ fn kept_overrides(
 /// `kept`.
 fn send_whole(
     ctx: &mut Ctx<'_>,
+    roster: &Roster,
+    history: &History,
     events: &mut SeriesEvents<'_>,
     sent: Option<&SentSeries>,
     kept: Vec<Override>,
+    prompts_for: &[Timestamp],
 ) {
     events.overrides.extend(kept);
     events.overrides.sort_by_key(|o| o.recurrence_id);
@@ -252,7 +267,7 @@ fn send_whole(
     events.sequence = ctx.next_sequence(&uid, sent);
     let headline = headline(events);
     let (manager, report) = people(events.pair);
-    let (org, now) = (ctx.settings.organizer, ctx.now);
+    let (org, now, settings) = (ctx.settings.organizer, ctx.now, ctx.settings);
     ctx.send(Draft {
         kind,
         uid: &uid,
@@ -262,9 +277,12 @@ fn send_whole(
         manager: &manager,
         report: &report,
         headline: &headline,
-        prompts: &[],
-        location: &events.pair.location,
-        ics: &|| render::series_request(events, org, now),
+        ics: &|| render::series_request(events, org, now, settings.prompts),
+        about: &|| {
+            let mut about = letters::series(roster, events.pair, history, events, &settings, now);
+            about.prompts_for = prompts_for.to_vec();
+            Some(about)
+        },
     });
     for o in &events.overrides {
         ctx.out.occurrences.push(SentOccurrence {
@@ -286,7 +304,13 @@ pub(super) fn headline(events: &SeriesEvents<'_>) -> String {
 }
 
 /// A REQUEST of the one meeting `events.overrides[i]`, with its prompts.
-fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&SentSeries>, i: usize) {
+fn send_one(
+    ctx: &mut Ctx<'_>,
+    roster: &Roster,
+    events: &mut SeriesEvents<'_>,
+    sent: Option<&SentSeries>,
+    i: usize,
+) {
     let Some(o) = events.overrides.get(i).cloned() else {
         return;
     };
@@ -306,9 +330,12 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
         manager: &manager,
         report: &report,
         headline: &headline,
-        prompts: &prompts,
-        location: &events.pair.location,
         ics: &|| render::occurrence_request(events, i, org, now),
+        about: &|| {
+            let at = override_start_at(events, o.when)?;
+            let texts = prompts.iter().map(|p| p.to_string()).collect();
+            Some(letters::meeting(roster, events.pair, at, texts))
+        },
     });
     ctx.out.occurrences.push(SentOccurrence {
         uid,
@@ -372,9 +399,8 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         manager: of.manager,
         report: of.report,
         headline: &headline,
-        prompts: &[],
-        location: "",
         ics: &|| render::cancel(&c, org, now),
+        about: &|| None,
     });
 }
 

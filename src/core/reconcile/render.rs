@@ -1,42 +1,22 @@
 //! What each iMIP message says: the `VCALENDAR` (METHOD:REQUEST or CANCEL),
-//! the subject, and the plain-text and HTML bodies.
-//!
-//! A stop gives no reason: after an opt-out it is the only message that
-//! still names the report, and it must not say why.
+//! and the time format subjects use. What the mails say is
+//! [`crate::core::letter`]'s.
 
 use jiff::civil::DateTime;
 use jiff::{Timestamp, ToSpan};
 
 use crate::core::events::write::{write_occurrence, write_series, Audience};
-use crate::core::events::{Organizer, SeriesEvents, When, GUIDANCE};
+use crate::core::events::{Organizer, SeriesEvents, When};
 use crate::core::ical::Method;
 use crate::core::ical::{local_datetime, utc_datetime, Writer};
 use crate::core::schedule::Window;
 
 use super::model::Who;
-use super::Kind;
+use crate::core::letter::Prompts;
 
-/// The parts of one message for one recipient.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Body {
-    /// Subject line.
-    pub subject: String,
-    /// text/plain.
-    pub text: String,
-    /// text/html.
-    pub html: String,
-}
-
-impl Body {
-    /// A subject without bodies, for a message made with its headers only.
-    pub fn subject_only(subject: String) -> Body {
-        Body {
-            subject,
-            text: String::new(),
-            html: String::new(),
-        }
-    }
-}
+/// The parts of one message for one recipient: subject, text/plain and
+/// text/html (see [`crate::core::letter`]).
+pub type Body = crate::core::letter::Letter;
 
 fn begin(w: &mut Writer, method: Method) {
     crate::core::ical::begin_calendar(w, method.as_str());
@@ -51,8 +31,14 @@ fn zones(w: &mut Writer, events: &SeriesEvents<'_>, around: DateTime) {
     crate::core::feed::write_zones(w, std::slice::from_ref(events), window);
 }
 
-/// A series REQUEST: the master and the overrides it carries.
-pub fn series_request(events: &SeriesEvents<'_>, org: Organizer<'_>, now: Timestamp) -> String {
+/// A series REQUEST: the master and the overrides it carries; `prompts`
+/// says what the master's description promises.
+pub fn series_request(
+    events: &SeriesEvents<'_>,
+    org: Organizer<'_>,
+    now: Timestamp,
+    prompts: Prompts,
+) -> String {
     let mut w = Writer::new();
     begin(&mut w, Method::Request);
     zones(&mut w, events, events.dtstart);
@@ -61,7 +47,10 @@ pub fn series_request(events: &SeriesEvents<'_>, org: Organizer<'_>, now: Timest
         events,
         org,
         &utc_datetime(now),
-        Audience::Invitation,
+        match prompts {
+            Prompts::Updates => Audience::Invitation,
+            Prompts::Digest => Audience::DigestInvitation,
+        },
     );
     w.end("VCALENDAR");
     w.finish()
@@ -159,116 +148,6 @@ pub fn cancel(c: &CancelOf<'_>, org: Organizer<'_>, now: Timestamp) -> String {
 /// "Tue 5 Jan 09:30 (Europe/London)".
 pub fn when(local: DateTime, timezone: &str) -> String {
     format!("{} ({timezone})", local.strftime("%a %-d %b %H:%M"))
-}
-
-/// The subject of a message about a 1:1 with `other`.
-pub fn subject(kind: Kind, other: &Who, headline: &str) -> String {
-    match kind {
-        Kind::CancelOccurrence | Kind::CancelSeries => {
-            format!("Cancelled: 1:1 with {}, {headline}", other.name)
-        }
-        Kind::EndSeries => format!("Ends: 1:1 with {}, {headline}", other.name),
-        _ => format!("1:1 with {}, {headline}", other.name),
-    }
-}
-
-/// Subject and bodies of a message to `to` about a 1:1 with `other`.
-pub fn body(
-    kind: Kind,
-    to: &Who,
-    other: &Who,
-    headline: &str,
-    prompts: &[&str],
-    location: &str,
-) -> Body {
-    let subject = subject(kind, other, headline);
-    let mut text = format!("Hello {},\n\n", to.name);
-    let mut html = format!(
-        "<div style=\"font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222\">\
-         <p style=\"margin:0 0 12px\">Hello {},</p>",
-        escape(&to.name)
-    );
-    match kind {
-        Kind::EndSeries => {
-            text.push_str(&format!(
-                "The 1:1 with {} ({headline}) ends. Meetings already held stay on your calendar.\n",
-                other.name
-            ));
-            html.push_str(&format!(
-                "<p style=\"margin:0 0 12px\">The 1:1 with <strong>{}</strong> ({}) ends. Meetings already held stay on your calendar.</p>",
-                escape(&other.name),
-                escape(headline)
-            ));
-        }
-        Kind::NewSeries | Kind::UpdateSeries | Kind::Occurrence => {
-            invitation(&mut text, &mut html, other, headline, prompts, location);
-        }
-        Kind::CancelOccurrence | Kind::CancelSeries => {
-            text.push_str(&format!(
-                "The 1:1 with {} ({headline}) is cancelled.\n",
-                other.name
-            ));
-            html.push_str(&format!(
-                "<p style=\"margin:0 0 12px\">The 1:1 with <strong>{}</strong> ({}) is cancelled.</p>",
-                escape(&other.name),
-                escape(headline)
-            ));
-        }
-    }
-    html.push_str("<p style=\"margin:0;color:#888;font-size:12px\">Sent by touchbase.</p></div>");
-    text.push_str("\nSent by touchbase.\n");
-    Body {
-        subject,
-        text,
-        html,
-    }
-}
-
-/// The body of an invitation or a meeting's update: who, when, where, the
-/// prompts, the guidance.
-fn invitation(
-    text: &mut String,
-    html: &mut String,
-    other: &Who,
-    headline: &str,
-    prompts: &[&str],
-    location: &str,
-) {
-    text.push_str(&format!("Your 1:1 with {}: {headline}.\n", other.name));
-    html.push_str(&format!(
-        "<p style=\"margin:0 0 12px\">Your 1:1 with <strong>{}</strong>: {}.</p>",
-        escape(&other.name),
-        escape(headline)
-    ));
-    if !location.is_empty() {
-        text.push_str(&format!("Where: {location}\n"));
-        html.push_str(&format!(
-            "<p style=\"margin:0 0 12px\">Where: {}</p>",
-            escape(location)
-        ));
-    }
-    if !prompts.is_empty() {
-        text.push_str("\nPrompts for this meeting:\n");
-        html.push_str("<p style=\"margin:0 0 4px\">Prompts for this meeting:</p><ul style=\"margin:0 0 12px;padding-left:20px\">");
-        for p in prompts {
-            text.push_str(&format!("- {p}\n"));
-            html.push_str(&format!("<li>{}</li>", escape(p)));
-        }
-        html.push_str("</ul>");
-    }
-    text.push_str(&format!("\n{GUIDANCE}\n"));
-    html.push_str(&format!(
-        "<p style=\"margin:0 0 12px;color:#555;font-style:italic\">{}</p>",
-        escape(GUIDANCE)
-    ));
-    text.push_str("\nAccept or decline it in your calendar like any other meeting.\n");
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The start of an override, for the subject line.

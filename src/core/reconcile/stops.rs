@@ -124,7 +124,7 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
     };
     events.sequence = ctx.next_sequence(&s.uid, Some(s));
     let headline = headline(&events);
-    let (org, now) = (ctx.settings.organizer, ctx.now);
+    let (org, now, prompts) = (ctx.settings.organizer, ctx.now, ctx.settings.prompts);
     ctx.send(Draft {
         kind: Kind::EndSeries,
         uid: &s.uid,
@@ -134,9 +134,8 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
         manager: &s.manager,
         report: &s.report,
         headline: &headline,
-        prompts: &[],
-        location: &s.location,
-        ics: &|| render::series_request(&events, org, now),
+        ics: &|| render::series_request(&events, org, now, prompts),
+        about: &|| None,
     });
     let of = Of {
         uid: &s.uid,
@@ -195,9 +194,8 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         manager: &s.manager,
         report: &s.report,
         headline: &headline,
-        prompts: &[],
-        location: "",
         ics: &|| render::cancel(&c, org, now),
+        about: &|| None,
     });
     let mut cancelled = s.clone();
     cancelled.sequence = sequence;

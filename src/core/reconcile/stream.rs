@@ -9,8 +9,8 @@ use std::collections::{HashSet, VecDeque};
 use jiff::{SignedDuration, Timestamp};
 
 use super::draft::Ctx;
-use super::Settings;
 use super::{ended, history, objects, stops, Index, Outgoing, Sent, SentOccurrence, SentSeries};
+use super::{Prompts, Settings};
 use crate::core::roster::{Pair, Roster};
 use crate::core::series::History;
 
@@ -43,7 +43,13 @@ impl<'r> Reconciler<'r> {
             index: Index::new(sent),
             history: history(sent),
             pairs: roster.pairs.iter(),
-            horizon: now.checked_add(lead).unwrap_or(now),
+            // With the weekly digest no meeting's prompts are due as an
+            // update: a horizon before `now` keeps none (`keep_due` keeps
+            // `now..=horizon`).
+            horizon: match settings.prompts {
+                Prompts::Updates => now.checked_add(lead).unwrap_or(now),
+                Prompts::Digest => now.checked_sub(SignedDuration::from_secs(1)).unwrap_or(now),
+            },
             desired: HashSet::new(),
             ctx: Ctx::new(settings, now),
             ready: VecDeque::new(),

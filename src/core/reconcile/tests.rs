@@ -19,6 +19,7 @@ fn settings(invite_reports: bool) -> Settings<'static> {
         lead_days: 7,
         invite_reports,
         updates: Updates::Occurrence,
+        prompts: Default::default(),
     }
 }
 
@@ -129,13 +130,21 @@ fn the_series_carries_meetings_already_within_lead_time_then_each_comes_alone() 
         !events.contains("RRULE"),
         "an occurrence update carries no master"
     );
-    assert!(
-        m.body.subject.contains("Tue 12 Jan 09:30 (Europe/London)"),
-        "{}",
-        m.body.subject
+    assert_eq!(
+        m.body.subject,
+        "Prompts for your 1:1 with Grace Hopper, Tue 12 Jan"
     );
     assert!(
-        m.body.text.contains("Prompts for this meeting:\n- "),
+        m.body
+            .text
+            .starts_with("Prompts for your 1:1 with Grace Hopper:\n\n- "),
+        "prompts first: {}",
+        m.body.text
+    );
+    assert!(
+        m.body
+            .text
+            .contains("When: Tue 12 Jan 09:30 (Europe/London)"),
         "{}",
         m.body.text
     );

@@ -41,6 +41,16 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         Updates::Series => "series (every change as the whole series)",
     };
     writeln!(out, "updates:  {updates}")?;
+    let prompts = match config.mail.prompts {
+        crate::core::letter::Prompts::Updates => format!(
+            "updates (each meeting's prompts {} days ahead, as an update of that meeting)",
+            config.dispatch.lead_days
+        ),
+        crate::core::letter::Prompts::Digest => {
+            "digest (one mail per manager, 07:00 on the first working day of each week)".into()
+        }
+    };
+    writeln!(out, "delivery: {prompts}")?;
     writeln!(
         out,
         "feeds:    {}/feeds/<secret>.ics",

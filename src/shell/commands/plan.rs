@@ -39,6 +39,16 @@ pub fn plan(loaded: &Loaded, now: Timestamp, out: &mut dyn Write) -> Result<(), 
             );
         },
     )?;
+    for d in crate::shell::digests::due(&loaded.config, &loaded.roster, ledger.as_ref(), now)
+        .map_err(ServiceError::from)?
+    {
+        n += 1;
+        let _ = writeln!(
+            lines,
+            "  {:<7} {:<18} seq {:<3} to {:<32} {}",
+            "-", "weekly digest", "-", d.manager, d.letter.subject
+        );
+    }
     if n == 0 {
         writeln!(out, "Nothing to send.")?;
         return Ok(());

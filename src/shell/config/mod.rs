@@ -31,7 +31,7 @@ use std::path::PathBuf;
 
 use crate::core::source::{InputErrors, Origin, SourceText};
 
-pub use crate::core::reconcile::Updates;
+pub use crate::core::reconcile::{Prompts, Updates};
 
 pub use raw::{Credential, CREDENTIALS};
 pub use smtp::{SmtpTarget, Tls};
@@ -81,6 +81,8 @@ pub struct Mail {
     pub connections: u32,
     /// How changes reach calendars (`mail.updates`).
     pub updates: Updates,
+    /// How meetings' prompts reach managers (`mail.prompts`).
+    pub prompts: Prompts,
     /// Where `mail.from` was set, for errors that only the roster reveals
     /// (`mail.from` must be no person of the roster).
     pub from_origin: Origin,

@@ -37,6 +37,7 @@ pub(super) struct RawMail {
     pub invite_reports: Option<Loc<bool>>,
     pub connections: Option<Loc<i64>>,
     pub updates: Option<Loc<String>>,
+    pub prompts: Option<Loc<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -66,6 +67,7 @@ const ENV_KEYS: &[(&str, &str)] = &[
     ("mail", "invite_reports"),
     ("mail", "connections"),
     ("mail", "updates"),
+    ("mail", "prompts"),
     ("dispatch", "every"),
     ("dispatch", "lead_days"),
     ("dispatch", "horizon_weeks"),

@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use super::raw::{Lookup, RawDispatch, RawHttp, RawMail, Value};
 use super::smtp::{masked_url, SmtpTarget, UrlError, TLS_VALUES};
-use super::{errors, Dispatch, Http, Mail, Transport, Updates};
+use super::{errors, Dispatch, Http, Mail, Prompts, Transport, Updates};
 use crate::core::source::{did_you_mean, quoted, InputErrors, Loc};
 
 const TRANSPORTS: [&str; 3] = ["smtp", "sendmail", "file"];
@@ -38,14 +38,23 @@ pub(super) fn mail(lookup: &Lookup<'_>, raw: &RawMail) -> Result<Mail, InputErro
         "a whole number of connections from 1 to 64",
     );
     let updates = updates(&lookup.string("mail.updates", raw.updates.as_ref(), "occurrence"));
+    let prompts = prompts(&lookup.string("mail.prompts", raw.prompts.as_ref(), "updates"));
     let from_origin = from.error("mail.from", String::new(), "").origin;
-    match (mailbox, transport, invite_reports, connections, updates) {
+    match (
+        mailbox,
+        transport,
+        invite_reports,
+        connections,
+        updates,
+        prompts,
+    ) {
         (
             Ok((from_name, from_email)),
             Ok(transport),
             Ok(invite_reports),
             Ok(connections),
             Ok(updates),
+            Ok(prompts),
         ) => Ok(Mail {
             from: from.value.trim().to_string(),
             from_name,
@@ -54,10 +63,32 @@ pub(super) fn mail(lookup: &Lookup<'_>, raw: &RawMail) -> Result<Mail, InputErro
             invite_reports,
             connections,
             updates,
+            prompts,
             from_origin,
         }),
-        (a, b, c, d, e) => Err(errors([a.err(), b.err(), c.err(), d.err(), e.err()])),
+        (a, b, c, d, e, f) => Err(errors([
+            a.err(),
+            b.err(),
+            c.err(),
+            d.err(),
+            e.err(),
+            f.err(),
+        ])),
     }
+}
+
+/// `mail.prompts`: `updates` or `digest`.
+fn prompts(v: &Value<'_, String>) -> Result<Prompts, InputErrors> {
+    let s = v.value.trim();
+    Prompts::parse(s).ok_or_else(|| {
+        let mut e = v.error(
+            "mail.prompts",
+            quoted(s),
+            "`updates` (each meeting's prompts as a calendar update `lead_days` ahead) or `digest` (one mail per manager a week, listing the week's 1:1s with their prompts)",
+        );
+        e.hint = did_you_mean(s, ["updates", "digest"]);
+        e.into()
+    })
 }
 
 /// `mail.updates`: `occurrence` or `series`.

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 
 use super::state::Shared;
 use super::wake::Job;
+use crate::core::letter::{digest, Prompts};
 use crate::core::plan;
 use crate::shell::clock;
 use crate::shell::ledger::Ledger;
@@ -46,7 +47,8 @@ pub struct Report {
     pub started: Timestamp,
     /// When it finished.
     pub finished: Timestamp,
-    /// For a reconcile: the next meeting to enter its lead time.
+    /// For a reconcile: the next meeting to enter its lead time (with
+    /// `mail.prompts = "digest"`: the next manager's digest time).
     pub lead: Option<Option<Timestamp>>,
     /// The drain's outcome, if one ran.
     pub drained: Option<Drained>,
@@ -119,11 +121,16 @@ impl Worker {
                 let history = ledger.history()?;
                 shared.set_history(history);
             }
-            lead = Some(plan::next_lead_entry(
-                &current.roster,
-                shared.config.dispatch.lead_days,
-                started,
-            ));
+            lead = Some(match shared.config.mail.prompts {
+                Prompts::Updates => plan::next_lead_entry(
+                    &current.roster,
+                    shared.config.dispatch.lead_days,
+                    started,
+                ),
+                // No meeting's prompts go alone: the next wake-up that
+                // sends something is the next digest's time.
+                Prompts::Digest => digest::next_due(&current.roster, started),
+            });
         }
         let drained = if drain {
             Some(self.drain(&mut ledger)?)

@@ -10,6 +10,8 @@
 //! - `messages`: every message, queued or sent, keyed by its derived
 //!   Message-ID (so enqueuing the same message twice is a no-op), with the
 //!   outbox columns: attempts, next attempt, last error.
+//! - `digests`: each weekly digest queued (manager, week), so that it is
+//!   queued once.
 //!
 //! - `own_choices`, `page_key`, `used_tokens`: what reports chose on their
 //!   own page, and what keeps its forms from being forged or replayed.
@@ -21,6 +23,7 @@
 //! numbered migrations tracked in `PRAGMA user_version`. Opening it, and
 //! refusing a damaged file, is `open`'s.
 
+mod digests;
 mod open;
 mod outbox;
 mod own;
@@ -32,6 +35,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::core::reconcile::{Sent, SentOccurrence, SentSeries};
 use crate::core::series::History;
+pub use digests::NewDigest;
 pub use outbox::{backoff, NewMessage, Queued};
 pub use own::Recorded;
 
@@ -104,6 +108,7 @@ pub const FILE: &str = "ledger.sqlite3";
 /// for one recipient and UID in order. Version 3 adds the reports' own
 /// choices, the key of the self-service pages' form tokens and the tokens
 /// already used (see `own`).
+/// Version 4 adds the weekly digests queued (see `digests`).
 const MIGRATIONS: &[&str] = &[
     r"
 CREATE TABLE series (
@@ -182,6 +187,7 @@ CREATE TABLE used_tokens (
     expires_at INTEGER NOT NULL
 );
 ",
+    digests::MIGRATION,
 ];
 
 /// The open ledger.

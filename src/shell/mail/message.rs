@@ -79,7 +79,7 @@ impl Header for RawContentType {
     }
 }
 
-fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, MessageError> {
+pub(super) fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, MessageError> {
     // Checked here, not left to lettre: its `Display` of such a mailbox
     // fails, and `to_string` turns that into a panic.
     // A tab is fine: lettre encodes it.

@@ -3,6 +3,7 @@
 //!
 //! - [`message`]: the pure part: one MIME message, byte for byte the same
 //!   for the same input (derived boundaries and Message-ID, injected date).
+//! - [`plain`]: a plain mail (the weekly digest): text and HTML, no calendar.
 //! - [`transport`]: SMTP, sendmail or a folder of `.eml` files, with errors
 //!   sorted into transient (retry) and permanent (give up).
 //! - [`page_link`]: a report's own page, named in their copy of an
@@ -11,6 +12,7 @@
 
 pub mod message;
 pub mod page_link;
+pub mod plain;
 pub mod sender;
 pub mod smtp;
 pub mod transport;
