@@ -156,7 +156,7 @@ fn main() {
         "roster + plan:    {:.0} MB heap at most while planning",
         mb(roster_heap + plan_peak)
     );
-    println!("process VmHWM:    {rss_after_parse:.0} MB (set by the TOML parser while reading the roster)");
+    println!("process VmHWM:    {rss_after_parse:.0} MB (after reading the roster: its text and the roster)");
     placement_case();
 }
 

@@ -9,7 +9,7 @@
 //!
 //! - [`core`]: the pure core. It takes data and `now` and returns values:
 //!   roster validation, schedule, prompts, plan, iCalendar rendering, feed
-//!   bodies and the reconciler's diff. It never touches files, the network,
+//!   bodies, a person's own page, and the reconciler's diff. It never touches files, the network,
 //!   the clock, SQLite, tokio or the environment.
 //! - [`shell`]: the effects around it: configuration, the clock, the ledger
 //!   (SQLite), mail, the daemon (HTTP, file watching, signals, systemd) and

@@ -4,7 +4,7 @@
 #![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -20,10 +20,12 @@ fn main() -> ExitCode {
         .collect();
     let now = touchbase::shell::clock::now();
     let today = touchbase::shell::clock::now_local().date();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Stdout is line-buffered: one write(2) per line, millions of them for a
+    // large preview. A block buffer writes in 64 KiB pieces instead.
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let result = commands::run(&cli, &env, today, now, &mut out);
-    let _ = out.flush();
+    let flushed = out.flush();
+    let result = result.and_then(|()| flushed.map_err(CliError::Output));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,

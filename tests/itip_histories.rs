@@ -505,3 +505,66 @@ fn mail_volume_stays_sane() {
     }
     println!("10 pairs, 12 weeks (messages, meetings): {counts:?}");
 }
+
+/// The roster of `roster_text(edits)` with a holiday calendar for everyone
+/// whose days are `days` (Grace's meetings move to the next day, the
+/// others' are skipped).
+fn with_days_off(edits: &[Edit<'_>], days: &[&str]) -> Roster {
+    let mut edits = edits.to_vec();
+    edits.push(("grace", "{entry}  on_day_off = \"next_day\"\n"));
+    let text = roster_text(&edits).replacen(
+        "[defaults]\n",
+        "[[calendars]]\nid = \"uk\"\nsource = \"uk.ics\"\nkind = \"holidays\"\n\n[defaults]\ncalendars = [\"uk\"]\n",
+        1,
+    );
+    let mut r = parse(&text);
+    let dates: Vec<Date> = days.iter().map(|d| date(d)).collect();
+    let off = touchbase::core::daysoff::DaysOff {
+        events: dates
+            .iter()
+            .map(|&d| touchbase::core::daysoff::Event { first: d, last: d })
+            .collect(),
+        days: dates,
+    };
+    r.apply_days_off(&[Some(&off)]);
+    r
+}
+
+/// Days off learned after invitations and some meeting updates went out:
+/// every engine ends with what preview shows (skipped meetings gone, moved
+/// ones at their new time), in both forms of mail.
+fn days_off_history(mode: Updates, model: Model) {
+    let mut sim = Sim::new(mode, model);
+    let step = SignedDuration::from_hours(6);
+    let plain = parse(&roster_text(&[]));
+    sim.run(&plain, at("2027-01-25T00:00:00Z"), step);
+    sim.check(&plain, 6);
+    // Tuesday 26 January (Grace's meeting, already announced with its
+    // prompts, moves to the 27th) and a week off in February.
+    let days = [
+        "2027-01-26",
+        "2027-02-15",
+        "2027-02-16",
+        "2027-02-17",
+        "2027-02-18",
+        "2027-02-19",
+    ];
+    let r = with_days_off(&[], &days);
+    sim.run(&r, at("2027-01-26T00:00:00Z"), step);
+    sim.check(&r, 6);
+    sim.run(&r, at("2027-02-08T00:00:00Z"), step);
+    sim.check(&r, 6);
+    // Before that week, the calendar drops its last three days: Grace's
+    // 16 February meeting now moves to the 17th instead of the 22nd, the
+    // others' meetings on the 17th to 19th come back.
+    let r = with_days_off(&[], &days[..3]);
+    sim.run(&r, at("2027-03-08T00:00:00Z"), step);
+    sim.check(&r, 6);
+}
+
+#[test]
+fn days_off_reach_every_engine_as_preview_shows_them() {
+    days_off_history(Updates::Occurrence, Model::Merging);
+    days_off_history(Updates::Series, Model::Merging);
+    days_off_history(Updates::Series, Model::Replacing);
+}

@@ -6,6 +6,7 @@
 
 use jiff::civil::Date;
 
+use crate::core::group::Groups;
 use crate::core::roster::{Pair, Roster};
 use crate::core::schedule::{self, Clock, Window};
 
@@ -77,9 +78,10 @@ pub fn check(roster: &Roster, today: Date, horizon_weeks: u32) -> Report {
     let mut fairness = Vec::new();
     let (mut active, mut paused, mut opted_out) = (0, 0, 0);
 
+    let by_manager = Groups::new(&roster.pairs, roster.managers.len(), |p| p.manager_index);
     for (mi, m) in roster.managers.iter().enumerate() {
         let mut shares = Vec::new();
-        for pair in roster.pairs.iter().filter(|p| p.manager_index == mi) {
+        for pair in by_manager.get(mi) {
             if pair.opt_out {
                 opted_out += 1;
                 continue;

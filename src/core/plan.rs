@@ -31,6 +31,9 @@ pub struct Meeting<'r> {
     pub number: u32,
     /// The wall-clock time asked for.
     pub local: DateTime,
+    /// Its `RECURRENCE-ID`: the series' own date and time for it (differs
+    /// from `local` when a day off moved the meeting).
+    pub recurrence: DateTime,
     /// When it starts.
     pub start: Timestamp,
     /// When it ends.
@@ -76,11 +79,14 @@ fn pair_meetings_into<'r>(
     out: &mut Vec<Meeting<'r>>,
 ) {
     let all = series_of(pair, past);
-    let mut rotation = Rotation::new(
-        &pair.eligible,
-        usize::try_from(pair.prompts_per_meeting).unwrap_or(usize::MAX),
-        pair.key,
-    );
+    let per_meeting = usize::try_from(pair.prompts_per_meeting).unwrap_or(usize::MAX);
+    let mut rotation = Rotation::new(&pair.eligible, per_meeting, pair.key);
+    // The prompts before a report's own choice of tags, in step with the
+    // current ones: a meeting takes from the set in force on its date.
+    let mut earlier = pair
+        .prompts_before
+        .as_ref()
+        .map(|(day, eligible)| (*day, Rotation::new(eligible, per_meeting, pair.key)));
     // Where the rotation stands, in meetings held: numbering continues
     // across series, so a change does not bring the first prompts back.
     let mut position: u32 = 0;
@@ -91,10 +97,20 @@ fn pair_meetings_into<'r>(
         if let Some(first) = slots.peek() {
             let first_number = before.saturating_add(series.held_before(first.occurrence));
             rotation.skip(u64::from(first_number.saturating_sub(position)));
+            if let Some((_, r)) = &mut earlier {
+                r.skip(u64::from(first_number.saturating_sub(position)));
+            }
             position = first_number;
             for slot in slots {
                 let mut prompts = Vec::with_capacity(pair.prompts_per_meeting as usize);
                 rotation.next_into(&mut prompts);
+                if let Some((day, r)) = &mut earlier {
+                    let mut before = Vec::with_capacity(prompts.len());
+                    r.next_into(&mut before);
+                    if slot.local.date() < *day {
+                        prompts = before;
+                    }
+                }
                 out.push(Meeting {
                     pair,
                     uid: series.uid.clone(),
@@ -102,6 +118,7 @@ fn pair_meetings_into<'r>(
                     occurrence: slot.occurrence,
                     number: position,
                     local: slot.local,
+                    recurrence: slot.recurrence,
                     start: slot.start,
                     end: slot.end,
                     clock: slot.clock,
@@ -130,16 +147,50 @@ pub fn plan<'r>(
         }
         pair_meetings_into(pair, history.of(pair), window, &mut out);
     }
-    // The key is total (one pair never has two meetings at one instant), so
-    // an unstable sort is deterministic and needs no scratch memory.
-    out.sort_unstable_by(|a, b| {
-        (a.start, a.pair.manager_index, &a.pair.report.email).cmp(&(
-            b.start,
-            b.pair.manager_index,
-            &b.pair.report.email,
-        ))
-    });
+    sort_by_start(&mut out);
     out
+}
+
+/// Sorts `meetings` by start, then manager, then report.
+///
+/// The key is total (one pair never has two meetings at one instant), so
+/// an unstable sort is deterministic. Sorting the meetings themselves
+/// moved 120 bytes at each of the n log n steps and read each meeting's
+/// pair (elsewhere in memory) at every comparison; the keys are sorted
+/// instead, a pair read only when start and manager tie, and the
+/// meetings then put in place in one pass.
+fn sort_by_start(meetings: &mut [Meeting<'_>]) {
+    let mut keys: Vec<(Timestamp, usize, usize)> = meetings
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.start, m.pair.manager_index, i))
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| {
+            let email = |i: usize| meetings.get(i).map(|m| &m.pair.report.email);
+            email(a.2).cmp(&email(b.2))
+        })
+    });
+    let order: Vec<usize> = keys.into_iter().map(|k| k.2).collect();
+    permute(meetings, &order);
+}
+
+/// Rearranges `items` so that position k holds what was at `order[k]`,
+/// following each cycle of the permutation with swaps.
+fn permute<T>(items: &mut [T], order: &[usize]) {
+    let mut done = vec![false; order.len()];
+    for first in 0..order.len() {
+        let mut at = first;
+        while !done[at] {
+            done[at] = true;
+            let from = order[at];
+            if from == first {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
+    }
 }
 
 /// When the next meeting enters its lead time (its prompts become due).

@@ -56,8 +56,11 @@ pub enum Clock {
 pub struct Slot {
     /// Position in the series, counting from the `start` date as 0.
     pub occurrence: u32,
-    /// The local date.
+    /// The local date (where a day off moved it, with `next_day`).
     pub date: Date,
+    /// The wall-clock time of the occurrence as the series places it: its
+    /// `RECURRENCE-ID` (differs from `local` when a day off moved it).
+    pub recurrence: DateTime,
     /// The wall-clock time asked for on that date (before any DST shift).
     pub local: DateTime,
     /// When it starts.
@@ -101,7 +104,13 @@ pub fn slots(pair: &Pair, window: Window) -> Slots<'_> {
 /// The slots of one series whose local date is inside `window`, paused
 /// dates left out.
 pub fn series_slots<'r>(series: &Series<'r>, window: Window) -> Slots<'r> {
-    let next = first_on_or_after(series.anchor, series.cadence, window.from).max(series.first);
+    let mut next = first_on_or_after(series.anchor, series.cadence, window.from).max(series.first);
+    let next_day =
+        series.on_day_off == crate::core::roster::OnDayOff::NextDay && !series.days_off.is_empty();
+    if next_day {
+        // A meeting dated before the window may move into it.
+        next = next.saturating_sub(1).max(series.first);
+    }
     let until = series.until.map_or(window.until, |u| u.min(window.until));
     Slots {
         paused: series.paused(),
@@ -112,6 +121,8 @@ pub fn series_slots<'r>(series: &Series<'r>, window: Window) -> Slots<'r> {
         duration: SignedDuration::from_mins(i64::from(series.duration_minutes)),
         until,
         next,
+        days_off: series.days_off,
+        next_day: next_day.then_some(window),
     }
 }
 
@@ -127,6 +138,11 @@ pub struct Slots<'a> {
     next: u32,
     /// Occurrence numbers `[lo, hi)` that the pause removes.
     paused: (u32, u32),
+    /// Days off (sorted): meetings on them do not take place.
+    days_off: &'a [Date],
+    /// With `on_day_off = "next_day"`: the window, which a moved meeting's
+    /// new date must be in.
+    next_day: Option<Window>,
 }
 
 impl<'a> Slots<'a> {
@@ -140,6 +156,8 @@ impl<'a> Slots<'a> {
             until: Date::MIN,
             next: u32::MAX,
             paused: (0, 0),
+            days_off: &[],
+            next_day: None,
         }
     }
 }
@@ -163,6 +181,20 @@ impl Iterator for Slots<'_> {
                 return None;
             }
             self.next += 1;
+            let recurrence = date.to_datetime(self.time);
+            let mut date = date;
+            if self.days_off.binary_search(&date).is_ok() {
+                let Some(window) = self.next_day else {
+                    continue;
+                };
+                let following = nth_date(self.anchor, self.cadence, n.saturating_add(1));
+                match crate::core::daysoff::next_day(date, self.days_off, following) {
+                    Some(moved) if window.contains(moved) => date = moved,
+                    _ => continue,
+                }
+            } else if self.next_day.is_some_and(|w| date < w.from) {
+                continue;
+            }
             let local = date.to_datetime(self.time);
             // Dates at the very edge of the representable range have no
             // instant; skip them rather than fail the whole schedule.
@@ -175,6 +207,7 @@ impl Iterator for Slots<'_> {
             return Some(Slot {
                 occurrence: n,
                 date,
+                recurrence,
                 local,
                 start,
                 end,

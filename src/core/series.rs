@@ -18,7 +18,7 @@ use jiff::tz::TimeZone;
 use crate::core::cadence::Cadence;
 use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::hash::hex128;
-use crate::core::roster::Pair;
+use crate::core::roster::{OnDayOff, Pair};
 
 /// An earlier series of a pair, ended by a change.
 #[derive(Debug, Clone)]
@@ -144,6 +144,11 @@ pub struct Series<'r> {
     pub tz: &'r TimeZone,
     /// The dates the pair's pause removes.
     pub pause: Option<Pause>,
+    /// Days off of either person (sorted): meetings on them do not take
+    /// place (see [`Series::skipped`]) or move (see [`Series::moved_to`]).
+    pub days_off: &'r [Date],
+    /// What a day off does to a meeting.
+    pub on_day_off: OnDayOff,
 }
 
 impl Series<'_> {
@@ -176,21 +181,73 @@ impl Series<'_> {
 
     /// The number of its first meeting that takes place: its `DTSTART`. A
     /// pause that reaches back to the first occurrence moves it to the first
-    /// one after the pause, so an invitation starts at a real meeting.
+    /// one after the pause, and so do days off, so an invitation starts at a
+    /// real meeting.
     pub fn first_shown(&self) -> u32 {
-        match self.paused() {
+        let mut k = match self.paused() {
             (lo, hi) if lo == self.first => hi,
             _ => self.first,
+        };
+        let skipped = self.skipped();
+        while skipped.binary_search(&k).is_ok() {
+            k = k.saturating_add(1);
         }
+        k
+    }
+
+    /// The occurrences, in `[first, end)` and not paused, that fall on a day
+    /// off and do not move: they do not take place. Sorted.
+    pub fn skipped(&self) -> Vec<u32> {
+        if self.days_off.is_empty() {
+            return Vec::new();
+        }
+        let end = self.end();
+        let (lo, hi) = self.paused();
+        let mut out: Vec<u32> = self
+            .days_off
+            .iter()
+            .filter_map(|&d| {
+                let k = first_on_or_after(self.anchor, self.cadence, d);
+                (nth_date(self.anchor, self.cadence, k) == Some(d)).then_some((k, d))
+            })
+            .filter(|&(k, _)| k >= self.first && k < end && !(lo..hi).contains(&k))
+            .filter(|&(k, d)| self.moved_to(k, d).is_none())
+            .map(|(k, _)| k)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Whether `date` is a day off of either person.
+    pub fn is_day_off(&self, date: Date) -> bool {
+        self.days_off.binary_search(&date).is_ok()
+    }
+
+    /// Where occurrence `k`, dated `date`, moves (`next_day` on a day off);
+    /// `None` when it stays or is skipped.
+    pub fn moved_to(&self, k: u32, date: Date) -> Option<Date> {
+        if self.on_day_off != OnDayOff::NextDay || !self.is_day_off(date) {
+            return None;
+        }
+        let next = nth_date(self.anchor, self.cadence, k.saturating_add(1));
+        crate::core::daysoff::next_day(date, self.days_off, next)
     }
 
     /// How many of its occurrences before occurrence `k` take place (pauses
-    /// removed): the prompt rotation's position within this series.
+    /// and days off removed): the prompt rotation's position within this
+    /// series.
     pub fn held_before(&self, k: u32) -> u32 {
         let k = k.clamp(self.first, self.end());
         let (lo, hi) = self.paused();
         let removed = hi.min(k).saturating_sub(lo);
-        k - self.first - removed
+        let off = if self.days_off.is_empty() {
+            0
+        } else {
+            let n = self.skipped().iter().filter(|&&s| s < k).count();
+            u32::try_from(n).unwrap_or(u32::MAX)
+        };
+        (k - self.first - removed).saturating_sub(off)
     }
 }
 
@@ -224,6 +281,8 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
             timezone: &p.timezone,
             tz: &p.tz,
             pause,
+            days_off: &pair.days_off,
+            on_day_off: pair.on_day_off,
         });
     }
     let from = past.iter().map(|p| p.until).max();
@@ -243,6 +302,8 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
         timezone: &pair.timezone,
         tz: &pair.tz,
         pause,
+        days_off: &pair.days_off,
+        on_day_off: pair.on_day_off,
     });
     out
 }

@@ -122,7 +122,8 @@ pub enum Format {
 }
 
 thread_local! {
-    static FORMAT: Cell<Format> = const { Cell::new(Format::Plain) };
+    /// The format being read, and where its text starts in the file.
+    static FORMAT: Cell<(Format, usize)> = const { Cell::new((Format::Plain, 0)) };
 }
 
 /// Runs `f` with [`Loc`] reading spans the way `format` provides them.
@@ -131,13 +132,20 @@ thread_local! {
 /// the choice is passed on the side; the guard restores the previous value
 /// even if `f` panics.
 pub fn with_format<R>(format: Format, f: impl FnOnce() -> R) -> R {
-    struct Restore(Format);
+    with_format_at(format, 0, f)
+}
+
+/// Like [`with_format`], for text that starts `offset` bytes into its
+/// file: byte offsets ([`Pos::Offset`]) are shifted by it, so a part of a
+/// file read on its own is located in the whole file.
+pub fn with_format_at<R>(format: Format, offset: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore((Format, usize));
     impl Drop for Restore {
         fn drop(&mut self) {
             FORMAT.with(|c| c.set(self.0));
         }
     }
-    let _restore = Restore(FORMAT.with(|c| c.replace(format)));
+    let _restore = Restore(FORMAT.with(|c| c.replace((format, offset))));
     f()
 }
 
@@ -163,15 +171,15 @@ impl<T> Loc<T> {
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loc<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         match FORMAT.with(Cell::get) {
-            Format::Toml => {
+            (Format::Toml, offset) => {
                 let s = toml::Spanned::<T>::deserialize(d)?;
                 let start = s.span().start;
                 Ok(Loc {
                     value: s.into_inner(),
-                    pos: Pos::Offset(start),
+                    pos: Pos::Offset(offset + start),
                 })
             }
-            Format::Yaml => {
+            (Format::Yaml, _) => {
                 let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
                 let (line, column) = (s.referenced.line(), s.referenced.column());
                 Ok(Loc {
@@ -183,7 +191,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Loc<T> {
                     },
                 })
             }
-            Format::Plain => Ok(Loc::unknown(T::deserialize(d)?)),
+            (Format::Plain, _) => Ok(Loc::unknown(T::deserialize(d)?)),
         }
     }
 }

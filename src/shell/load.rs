@@ -129,15 +129,47 @@ pub fn roster_from(config: &Config, source: &SourceText) -> Result<Roster, Input
         .into());
     }
     roster.set_uid_domain(&organizer_domain(from));
+    merge_own_choices(config, &mut roster)?;
+    // Days off from each source's last good copy (or its file).
+    let today = crate::shell::clock::now_local().date();
+    let range = crate::shell::daysoff::range(today, config.dispatch.horizon_weeks);
+    crate::shell::daysoff::load_into(&config.state_dir, &mut roster, range);
     place(config, &mut roster)?;
     Ok(roster)
+}
+
+/// Merges the reports' own choices, kept in the ledger, into `roster`:
+/// the one point where the roster file and the self-service page meet,
+/// which every command and the daemon go through. Without a ledger yet
+/// there is nothing to merge (and none is made).
+pub fn merge_own_choices(config: &Config, roster: &mut Roster) -> Result<(), InputErrors> {
+    let read = crate::shell::ledger::Ledger::open_existing(&config.state_dir)
+        .and_then(|l| l.map(|l| l.own_choices()).transpose());
+    match read {
+        Ok(choices) => {
+            crate::core::own::apply(roster, &choices.unwrap_or_default());
+            Ok(())
+        }
+        Err(e) => Err(InputError {
+            origin: Origin::File {
+                path: config.state_dir.join(crate::shell::ledger::FILE),
+                line: 0,
+                column: 0,
+            },
+            key: "own_choices".to_string(),
+            found: e.to_string(),
+            expected: "a readable ledger (the reports' own choices are kept there)".to_string(),
+            hint: None,
+        }
+        .into()),
+    }
 }
 
 /// Gives every `time = "auto"` pair its weekday and time (the core's
 /// `placement`), keeping the slots the ledger records as sent. Without
 /// such a pair the ledger is not read. A pair with no possible slot is an
 /// error at the report's entry, saying why.
-fn place(config: &Config, roster: &mut Roster) -> Result<(), InputErrors> {
+pub fn place(config: &Config, roster: &mut Roster) -> Result<(), InputErrors> {
     if !roster.active_pairs().any(|p| p.placing.auto) {
         return Ok(());
     }

@@ -6,16 +6,18 @@
 //! - `config`: `touchbase.toml` and its environment overrides, resolved
 //!   into typed values (the cron schedule, the SMTP target, the listen
 //!   address) that every command uses as they are.
-//! - [`load`]: reads the configuration, credentials and roster files.
+//! - [`load`]: reads the configuration, credentials and roster files, and
+//!   merges the reports' own choices (from the ledger) into the roster.
 //! - `ledger`: SQLite in `state_dir`: what was sent, the outbox, feed
-//!   secrets; it maps its rows to the core's typed model.
+//!   secrets, the reports' own choices; it maps its rows to the core's
+//!   typed model.
 //! - `mail`: MIME messages and the transports that deliver them.
 //! - [`private`]: folders 0700 and files 0600 for everything under
 //!   `state_dir` and in the outbox, whatever the umask.
 //! - `service`: one reconcile carried out (core diff, ledger, messages)
 //!   and the outbox drained; shared by the daemon and `run --once`.
-//! - [`daemon`]: `touchbase run`: the wake-up loop, HTTP, file watching,
-//!   systemd notifications.
+//! - [`daemon`]: `touchbase run`: the wake-up loop, HTTP (feeds and each
+//!   person's own page), file watching, systemd notifications.
 //! - [`lock`]: one daemon per state folder.
 //! - [`commands`]: the command line, one file per command.
 
@@ -23,6 +25,7 @@ pub mod clock;
 pub mod commands;
 pub(crate) mod config;
 pub mod daemon;
+pub mod daysoff;
 pub(crate) mod ledger;
 pub mod load;
 pub mod lock;

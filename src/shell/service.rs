@@ -4,16 +4,17 @@
 //! This is where the pure core meets SQLite and the mail transports; the
 //! daemon and the one-shot commands share it.
 
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::AtomicBool;
 
 use jiff::Timestamp;
 
 use crate::core::events::Organizer;
-use crate::core::reconcile::{self, Outcome, Outgoing, Sent, Settings};
+use crate::core::reconcile::{Outgoing, Reconciler, Sent, SentSeries, Settings};
 use crate::core::roster::Roster;
 use crate::core::series::History;
 use crate::shell::config::Config;
-use crate::shell::ledger::{Ledger, LedgerError, NewMessage};
+use crate::shell::ledger::{Batch, Ledger, LedgerError, NewMessage};
 use crate::shell::mail::message::{self, Invitation};
 use crate::shell::mail::sender::{self, Drained};
 use crate::shell::mail::transport::{SendError, Sender};
@@ -38,18 +39,23 @@ pub fn organizer(config: &Config) -> Organizer<'_> {
 }
 
 /// Computes what the next reconcile would send, without sending or
-/// recording anything.
+/// recording anything: each message, in order, with its headers only (see
+/// [`Reconciler::headers_only`]), goes to `each`.
 pub fn plan(
     config: &Config,
     roster: &Roster,
     ledger: Option<&Ledger>,
     now: Timestamp,
-) -> Result<Outcome, ServiceError> {
+    each: &mut dyn FnMut(&Outgoing),
+) -> Result<(), ServiceError> {
     let sent = match ledger {
         Some(l) => l.sent()?,
         None => Default::default(),
     };
-    Ok(reconcile::reconcile(roster, &sent, settings(config), now))
+    for m in Reconciler::new(roster, &sent, settings(config), now).headers_only() {
+        each(&m);
+    }
+    Ok(())
 }
 
 fn settings(config: &Config) -> Settings<'_> {
@@ -64,10 +70,10 @@ fn settings(config: &Config) -> Settings<'_> {
 /// What one reconcile did.
 #[derive(Debug)]
 pub struct Reconciled {
-    /// The reconciler's outcome, as recorded.
-    pub outcome: Outcome,
     /// How many messages were newly queued.
     pub queued: usize,
+    /// Series states recorded (new, changed, ended or stopped series).
+    pub series: usize,
     /// Messages that could not be built: each is recorded as failed (so
     /// `touchbase status` lists it) and never sent, while the others go.
     pub unbuilt: Vec<Unbuilt>,
@@ -87,8 +93,11 @@ pub struct Unbuilt {
 }
 
 /// Reconciles once: queues every message due and records the new state,
-/// atomically. A message that cannot be built (a name lettre cannot put
-/// in a header) fails alone: it is recorded as failed and reported in
+/// atomically. Each message is made (calendar object, bodies, MIME) and
+/// stored before the next one is, so a reconcile that sends thousands
+/// never holds every body at once: memory a long-running daemon would
+/// otherwise keep. A message that cannot be built (a name lettre cannot
+/// put in a header) fails alone: it is recorded as failed and reported in
 /// [`Reconciled::unbuilt`], and every other message is queued.
 pub fn reconcile(
     config: &Config,
@@ -97,48 +106,118 @@ pub fn reconcile(
     now: Timestamp,
 ) -> Result<Reconciled, ServiceError> {
     let sent = ledger.sent()?;
-    let outcome = reconcile::reconcile(roster, &sent, settings(config), now);
+    let mut reconciler = Reconciler::new(roster, &sent, settings(config), now);
+    let mut pages = ReportPages::new(config, roster);
+    let mut batch = ledger.batch(now.as_second())?;
+    let (mut series, mut occurrences) = (Vec::new(), Vec::new());
+    let mut recorded = 0;
     let mut unbuilt = Vec::new();
-    // Each MIME message is built as it is stored, so that a reconcile that
-    // sends thousands never holds every body at once (memory a long-running
-    // daemon would otherwise keep).
-    let messages = outcome.messages.iter().map(|m| {
-        let built = message::build(&invitation(config, m, now));
+    // The series of the step that made the current messages, so that a
+    // message of a series made just now is located through its pair.
+    let mut step = Vec::new();
+    while let Some(m) = reconciler.next() {
+        reconciler.take_states(&mut series, &mut occurrences);
+        if !(series.is_empty() && occurrences.is_empty()) {
+            batch.record(&series, &occurrences)?;
+            recorded += series.len();
+            step = std::mem::take(&mut series);
+            occurrences.clear();
+        }
+        let mut inv = invitation(config, &m, now);
+        if let Some(url) = pages.url(&m, &mut batch)? {
+            crate::shell::mail::page_link::with_page_link(&mut inv, &url);
+        }
+        let built = message::build(&inv);
         let failed = built.as_ref().err().map(|e| {
             let reason = format!("the message could not be built: {e}");
             unbuilt.push(Unbuilt {
-                position: position(roster, &sent, &outcome, &m.uid),
+                position: position(roster, &sent, &step, &m.uid),
                 reason: reason.clone(),
             });
             reason
         });
-        Ok::<_, std::convert::Infallible>(NewMessage {
-            message_id: m.message_id.clone(),
-            uid: m.uid.clone(),
-            recurrence_id: m.recurrence_id.clone(),
-            sequence: m.sequence,
-            method: m.method.as_str().to_string(),
-            recipient: m.to.email.clone(),
-            subject: m.body.subject.clone(),
-            content_hash: m.content_hash.clone(),
-            body: built.unwrap_or_default(),
-            failed,
-        })
-    });
-    let queued = match ledger.apply_stream(
-        &outcome.series,
-        &outcome.occurrences,
-        messages,
-        now.as_second(),
-    )? {
-        Ok(n) => n,
-        Err(never) => match never {},
-    };
+        batch.queue(&new_message(m, built.unwrap_or_default(), failed))?;
+    }
+    let (series, occurrences) = reconciler.finish();
+    batch.record(&series, &occurrences)?;
+    let queued = batch.commit()?;
     Ok(Reconciled {
-        outcome,
         queued,
+        series: recorded + series.len(),
         unbuilt,
     })
+}
+
+/// The own page of each report an invitation (a REQUEST) goes to: with
+/// `invite_reports` on, the report's copy names it (their feed secret,
+/// made now if they have none yet, in the reconcile's transaction). The
+/// manager's copy never does, and neither does a cancellation.
+struct ReportPages<'c> {
+    public_url: &'c str,
+    /// Lowercased addresses of the active reports; empty when reports get
+    /// no invitations.
+    reports: HashSet<String>,
+    /// (manager, series UID) of every active pair: a manager who is also
+    /// someone's report gets no link in their own pairs' mails.
+    managing: HashSet<(String, String)>,
+    secrets: HashMap<String, String>,
+}
+
+impl<'c> ReportPages<'c> {
+    fn new(config: &'c Config, roster: &Roster) -> Self {
+        let on = config.mail.invite_reports;
+        ReportPages {
+            public_url: &config.http.public_url,
+            reports: if on {
+                roster.active_pairs().map(|p| p.report.key()).collect()
+            } else {
+                HashSet::new()
+            },
+            managing: if on {
+                roster
+                    .active_pairs()
+                    .map(|p| (p.manager.key(), p.uid.clone()))
+                    .collect()
+            } else {
+                HashSet::new()
+            },
+            secrets: HashMap::new(),
+        }
+    }
+
+    /// The page URL `m` carries, if any.
+    fn url(&mut self, m: &Outgoing, batch: &mut Batch<'_>) -> Result<Option<String>, ServiceError> {
+        if self.reports.is_empty() || m.method != crate::core::ical::Method::Request {
+            return Ok(None);
+        }
+        let to = m.to.email.trim().to_ascii_lowercase();
+        if !self.reports.contains(&to) || self.managing.contains(&(to.clone(), m.uid.clone())) {
+            return Ok(None);
+        }
+        let secret = match self.secrets.get(&to) {
+            Some(s) => s.clone(),
+            None => {
+                let s = match batch.feed_secret(&to)? {
+                    Some(s) => s,
+                    None => {
+                        // Without randomness there is no secret to give: the
+                        // invitation goes without the link.
+                        let Ok(s) = crate::shell::daemon::secrets::generate() else {
+                            return Ok(None);
+                        };
+                        batch.set_feed_secret(&to, &s)?;
+                        s
+                    }
+                };
+                self.secrets.insert(to, s.clone());
+                s
+            }
+        };
+        Ok(Some(crate::shell::daemon::secrets::page_url(
+            self.public_url,
+            &secret,
+        )))
+    }
 }
 
 /// What `m` says, as the mail builder takes it.
@@ -158,12 +237,28 @@ fn invitation(config: &Config, m: &Outgoing, now: Timestamp) -> Invitation {
     }
 }
 
+/// `m`, built into `body` (empty when it could not be built: `failed`
+/// says why), ready to queue.
+fn new_message(m: Outgoing, body: Vec<u8>, failed: Option<String>) -> NewMessage {
+    NewMessage {
+        message_id: m.message_id,
+        uid: m.uid,
+        recurrence_id: m.recurrence_id,
+        sequence: m.sequence,
+        method: m.method.as_str().to_string(),
+        recipient: m.to.email,
+        subject: m.body.subject,
+        content_hash: m.content_hash,
+        body,
+        failed,
+    }
+}
+
 /// Where the pair of series `uid` is written in the roster (file, line,
 /// column and key), found through the series' pair when `uid` is a later
 /// series of it; the UID itself when the pair is no longer in the roster.
-fn position(roster: &Roster, sent: &Sent, outcome: &Outcome, uid: &str) -> String {
-    let pair_uid = outcome
-        .series
+fn position(roster: &Roster, sent: &Sent, made: &[SentSeries], uid: &str) -> String {
+    let pair_uid = made
         .iter()
         .chain(&sent.series)
         .find(|s| s.uid == uid)
@@ -191,7 +286,7 @@ fn position(roster: &Roster, sent: &Sent, outcome: &Outcome, uid: &str) -> Strin
 /// without creating anything.
 pub fn history(config: &Config) -> Result<History, ServiceError> {
     match Ledger::open_existing(&config.state_dir)? {
-        Some(l) => Ok(reconcile::history(&l.sent()?)),
+        Some(l) => Ok(l.history()?),
         None => Ok(History::new()),
     }
 }

@@ -205,10 +205,12 @@ pub fn series_events<'r>(
         rrule.push_str(&crate::core::ical::utc_datetime(last));
     }
     let (lo, hi) = series.paused();
-    let exdates = (lo.max(shown)..hi)
+    let mut exdates: Vec<_> = (lo.max(shown)..hi)
+        .chain(series.skipped().into_iter().filter(|&k| k > shown))
         .filter_map(|k| nth_date(series.anchor, series.cadence, k))
         .map(|d| d.to_datetime(series.time))
         .collect();
+    exdates.sort_unstable();
     Some(SeriesEvents {
         pair,
         bank,
@@ -240,7 +242,7 @@ fn override_of(series: &Series<'_>, m: Meeting<'_>) -> Override {
         }
     };
     Override {
-        recurrence_id: m.local,
+        recurrence_id: m.recurrence,
         when,
         prompts: m.prompts,
     }

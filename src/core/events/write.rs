@@ -27,6 +27,19 @@ pub fn write_series(
     dtstamp: &str,
     audience: Audience,
 ) {
+    write_series_linked(w, events, org, dtstamp, audience, None);
+}
+
+/// [`write_series`], with `page` (a report's own page, in their feed)
+/// ending every description (see [`page_link`]).
+pub fn write_series_linked(
+    w: &mut Writer,
+    events: &SeriesEvents<'_>,
+    org: Organizer<'_>,
+    dtstamp: &str,
+    audience: Audience,
+    page: Option<&str>,
+) {
     let shared = Shared::new(events, org, dtstamp, audience);
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
@@ -37,12 +50,20 @@ pub fn write_series(
         local(w, "EXDATE", tzid, ex);
     }
     w.push_lines(&shared.common);
-    w.text("DESCRIPTION", master_description());
+    w.prop("DESCRIPTION")
+        .text_parts(std::iter::once(master_description()).chain(page_link(page)));
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
     for o in &events.overrides {
-        write_override(w, events, o, &shared);
+        write_override(w, events, o, &shared, page);
     }
+}
+
+/// The line a report's own feed ends each description with: the address
+/// of their page (pause, opt out, prompts). Nothing without one.
+pub fn page_link(page: Option<&str>) -> impl Iterator<Item = &str> {
+    page.into_iter()
+        .flat_map(|url| ["\n\nYour own page (pause, opt out, prompts): ", url])
 }
 
 /// Writes the override `index` of `events` alone: the `VEVENT` of a
@@ -58,7 +79,7 @@ pub fn write_occurrence(
         return;
     };
     let shared = Shared::new(events, org, dtstamp, Audience::Invitation);
-    write_override(w, events, o, &shared);
+    write_override(w, events, o, &shared, None);
 }
 
 /// The lines every `VEVENT` of a series repeats verbatim, rendered once:
@@ -98,7 +119,13 @@ impl Shared {
     }
 }
 
-fn write_override(w: &mut Writer, events: &SeriesEvents<'_>, o: &Override, shared: &Shared) {
+fn write_override(
+    w: &mut Writer,
+    events: &SeriesEvents<'_>,
+    o: &Override,
+    shared: &Shared,
+    page: Option<&str>,
+) {
     let tzid = events.series.timezone;
     w.push_lines(&shared.head);
     local(w, "RECURRENCE-ID", tzid, o.recurrence_id);
@@ -113,18 +140,19 @@ fn write_override(w: &mut Writer, events: &SeriesEvents<'_>, o: &Override, share
         }
     }
     w.push_lines(&shared.common);
-    description(w, events, o);
+    description(w, events, o, page);
     w.push_lines(&shared.attendees);
     w.end("VEVENT");
 }
 
 /// The `DESCRIPTION` of an override, written straight from the bank.
-fn description(w: &mut Writer, events: &SeriesEvents<'_>, o: &Override) {
+fn description(w: &mut Writer, events: &SeriesEvents<'_>, o: &Override, page: Option<&str>) {
     w.prop("DESCRIPTION").text_parts(
         o.prompt_texts(events.bank)
             .flat_map(|p| [p, "\n"])
             .chain((!o.prompts.is_empty()).then_some("\n"))
-            .chain([GUIDANCE]),
+            .chain([GUIDANCE])
+            .chain(page_link(page)),
     );
 }
 

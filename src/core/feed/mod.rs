@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::core::events::write::{write_series, Audience};
+use crate::core::events::write::{write_series_linked, Audience};
 use crate::core::events::{pair_events, Organizer, SeriesEvents};
 use crate::core::ical::{utc_datetime, vtimezone, Writer};
 use crate::core::roster::{Pair, Roster};
@@ -99,11 +99,37 @@ pub fn render_pairs(
     organizer: Organizer<'_>,
     now: Timestamp,
 ) -> String {
+    render_pairs_linked(roster, history, name, pairs, window, organizer, now, None)
+}
+
+/// A report's own page, named in their feed: the meetings of the pair
+/// where `report` is the report end their description with `url`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLink<'a> {
+    /// The report's address.
+    pub report: &'a str,
+    /// Their page's address.
+    pub url: &'a str,
+}
+
+/// [`render_pairs`], with the report's page (if any) named in the
+/// descriptions of their own meetings.
+#[allow(clippy::too_many_arguments)]
+pub fn render_pairs_linked(
+    roster: &Roster,
+    history: &History,
+    name: &str,
+    pairs: &[&Pair],
+    window: Window,
+    organizer: Organizer<'_>,
+    now: Timestamp,
+    page: Option<PageLink<'_>>,
+) -> String {
     let events: Vec<SeriesEvents<'_>> = pairs
         .iter()
         .flat_map(|p| pair_events(roster, p, history.of(p), window))
         .collect();
-    document(name, &events, window, organizer, now)
+    document_linked(name, &events, window, organizer, now, page)
 }
 
 /// A `METHOD:PUBLISH` calendar named for `name`, holding `events`.
@@ -114,6 +140,18 @@ pub fn document(
     organizer: Organizer<'_>,
     now: Timestamp,
 ) -> String {
+    document_linked(name, events, window, organizer, now, None)
+}
+
+/// [`document`], with the report's page named in their meetings.
+pub fn document_linked(
+    name: &str,
+    events: &[SeriesEvents<'_>],
+    window: Window,
+    organizer: Organizer<'_>,
+    now: Timestamp,
+    page: Option<PageLink<'_>>,
+) -> String {
     // About 1 KB per VEVENT and 1.5 KB for the header and a time zone.
     let vevents: usize = events.iter().map(|e| 1 + e.overrides.len()).sum();
     let mut w = Writer::with_capacity(1536 + 1024 * vevents);
@@ -121,7 +159,8 @@ pub fn document(
     write_zones(&mut w, events, window);
     let dtstamp = utc_datetime(now);
     for e in events {
-        write_series(&mut w, e, organizer, &dtstamp, Audience::Feed);
+        let link = page.filter(|l| e.pair.report.is(l.report)).map(|l| l.url);
+        write_series_linked(&mut w, e, organizer, &dtstamp, Audience::Feed, link);
     }
     w.end("VCALENDAR");
     w.finish()

@@ -392,3 +392,20 @@ email = "ada@example.com"
         Some(at("2027-03-23T08:30:00Z"))
     );
 }
+
+#[test]
+fn permute_puts_each_item_where_the_order_says() {
+    for order in [
+        vec![],
+        vec![0],
+        vec![1, 0],
+        vec![2, 0, 1],
+        vec![3, 0, 1, 2, 5, 4],
+        vec![0, 2, 1, 3],
+    ] {
+        let mut items: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
+        super::permute(&mut items, &order);
+        let want: Vec<usize> = order.iter().map(|&i| i * 10).collect();
+        assert_eq!(items, want, "{order:?}");
+    }
+}

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::render;
+use super::render::{self, Body};
 use super::{Kind, Outcome, Outgoing, SentSeries, Settings, Who};
 use crate::core::hash::hex128;
 use crate::core::ical::Method;
@@ -34,8 +34,8 @@ pub(super) struct Draft<'a> {
     pub prompts: &'a [&'a str],
     /// Where.
     pub location: &'a str,
-    /// The VCALENDAR.
-    pub ics: String,
+    /// Renders the VCALENDAR (not called for headers only).
+    pub ics: &'a dyn Fn() -> String,
 }
 
 /// A reconcile in progress: its settings, `now`, and what it has decided.
@@ -43,6 +43,11 @@ pub(super) struct Ctx<'a> {
     pub settings: Settings<'a>,
     pub now: Timestamp,
     pub out: Outcome,
+    /// Whether messages are made in full, or with their headers only (see
+    /// [`super::Reconciler::headers_only`]).
+    pub full: bool,
+    /// The organizer's domain, which every Message-ID ends in.
+    domain: String,
     /// The last SEQUENCE handed out per UID in this reconcile.
     sequences: HashMap<String, u32>,
 }
@@ -53,6 +58,8 @@ impl<'a> Ctx<'a> {
             settings,
             now,
             out: Outcome::default(),
+            full: true,
+            domain: settings.organizer.domain(),
             sequences: HashMap::new(),
         }
     }
@@ -72,6 +79,12 @@ impl<'a> Ctx<'a> {
         next
     }
 
+    /// Forgets the SEQUENCE numbers handed out so far, once no message
+    /// about their UIDs can follow.
+    pub fn forget_sequences(&mut self) {
+        self.sequences.clear();
+    }
+
     /// The last SEQUENCE sent for `uid`, this reconcile included.
     pub fn sequence(&self, uid: &str, sent: Option<&SentSeries>) -> u32 {
         self.sequences
@@ -87,11 +100,22 @@ impl<'a> Ctx<'a> {
         if self.settings.invite_reports {
             recipients.push((d.report, d.manager));
         }
-        let content_hash = content_hash(&d.ics);
-        let domain = self.settings.organizer.domain();
+        let ics = if self.full { (d.ics)() } else { String::new() };
+        let content_hash = if self.full {
+            content_hash(&ics)
+        } else {
+            String::new()
+        };
         for (to, other) in recipients {
-            let body = render::body(d.kind, to, other, d.headline, d.prompts, d.location);
-            let message_id = message_id(&d, to, &content_hash, &domain);
+            let (body, message_id) = if self.full {
+                (
+                    render::body(d.kind, to, other, d.headline, d.prompts, d.location),
+                    message_id(&d, to, &content_hash, &self.domain),
+                )
+            } else {
+                let subject = render::subject(d.kind, other, d.headline);
+                (Body::subject_only(subject), String::new())
+            };
             self.out.messages.push(Outgoing {
                 kind: d.kind,
                 uid: d.uid.to_string(),
@@ -100,7 +124,7 @@ impl<'a> Ctx<'a> {
                 method: d.method,
                 to: to.clone(),
                 body,
-                ics: d.ics.clone(),
+                ics: ics.clone(),
                 message_id,
                 content_hash: content_hash.clone(),
             });

@@ -38,7 +38,10 @@
 //!    nothing follows.
 //!
 //! `draft` turns each step's message into one [`Outgoing`] per recipient
-//! and hands out SEQUENCE numbers.
+//! and hands out SEQUENCE numbers. [`Reconciler`] runs the steps a pair at
+//! a time and hands each message out as soon as it is made, so a reconcile
+//! that sends a message to each of 100,000 pairs never holds them all;
+//! [`reconcile`] collects them.
 
 mod draft;
 mod ended;
@@ -46,11 +49,12 @@ pub mod model;
 mod objects;
 pub mod render;
 mod stops;
+mod stream;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use jiff::civil::Date;
-use jiff::{SignedDuration, Timestamp, ToSpan};
+use jiff::{Timestamp, ToSpan};
 
 use crate::core::events::{Organizer, SeriesEvents, When};
 use crate::core::ical::{local_datetime, Method};
@@ -59,6 +63,7 @@ use crate::core::schedule::{resolve, Window};
 use crate::core::series::{History, PastSeries};
 pub use model::{OccurrenceState, Sent, SentOccurrence, SentSeries, SeriesState, Shape, Who, Zone};
 use render::Body;
+pub use stream::Reconciler;
 
 /// How changes reach calendars (`mail.updates`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -242,13 +247,22 @@ impl<'s> Index<'s> {
 /// past the lead time, in the pair's zone.
 fn lead_window(pair: &Pair, now: Timestamp, lead_days: u32) -> Window {
     let today = now.to_zoned(pair.tz.clone()).date();
+    // Meetings a day off moves are announced up to a year ahead.
+    let moves =
+        pair.on_day_off == crate::core::roster::OnDayOff::NextDay && !pair.days_off.is_empty();
+    let days = if moves {
+        i64::from(lead_days + 2).max(MOVES_AHEAD_DAYS)
+    } else {
+        i64::from(lead_days + 2)
+    };
     Window {
         from: today.checked_sub(1.day()).unwrap_or(today),
-        until: today
-            .checked_add(i64::from(lead_days + 2).days())
-            .unwrap_or(today),
+        until: today.checked_add(days.days()).unwrap_or(today),
     }
 }
+
+/// How far ahead a meeting moved by a day off is sent as its own override.
+const MOVES_AHEAD_DAYS: i64 = 371;
 
 /// When an override's meeting starts.
 fn override_start(events: &SeriesEvents<'_>, when: When) -> Option<Timestamp> {
@@ -260,39 +274,35 @@ fn override_start(events: &SeriesEvents<'_>, when: When) -> Option<Timestamp> {
 
 /// Keeps only the overrides of meetings not yet held and within the lead
 /// time (`now` to `horizon`): the ones whose prompts are due.
+///
+/// A meeting a day off moved (`next_day`) is kept however far ahead it is:
+/// the series alone would show it on its old date.
 fn keep_due(events: &mut SeriesEvents<'_>, now: Timestamp, horizon: Timestamp) {
     let starts: Vec<bool> = events
         .overrides
         .iter()
-        .map(|o| override_start(events, o.when).is_some_and(|t| t >= now && t <= horizon))
+        .map(|o| {
+            override_start(events, o.when).is_some_and(|t| {
+                let moved = events.series.tz.to_datetime(t).date() != o.recurrence_id.date();
+                t >= now && (t <= horizon || moved)
+            })
+        })
         .collect();
     let mut keep = starts.into_iter();
     events.overrides.retain(|_| keep.next().unwrap_or(false));
 }
 
-/// Computes the messages due at `now` and the states they leave.
+/// Computes the messages due at `now` and the states they leave, all at
+/// once. [`Reconciler`] yields the same messages one at a time.
 pub fn reconcile(roster: &Roster, sent: &Sent, settings: Settings<'_>, now: Timestamp) -> Outcome {
-    let mut ctx = draft::Ctx::new(settings, now);
-    let index = Index::new(sent);
-    let mut history = history(sent);
-    let lead = SignedDuration::from_hours(24 * i64::from(settings.lead_days));
-    let horizon = now.checked_add(lead).unwrap_or(now);
-    let mut desired: HashSet<String> = HashSet::new();
-    for pair in roster.active_pairs() {
-        ended::split_changed(pair, index.active_of(&pair.uid), now, &mut history);
-        ended::observe_pause(pair, now, &mut history);
-        objects::step(
-            &mut ctx,
-            roster,
-            pair,
-            &history,
-            &index,
-            horizon,
-            &mut desired,
-        );
+    let mut r = Reconciler::new(roster, sent, settings, now);
+    let messages = r.by_ref().collect();
+    let (series, occurrences) = r.finish();
+    Outcome {
+        series,
+        occurrences,
+        messages,
     }
-    stops::step(&mut ctx, roster, sent, &index, &desired);
-    ctx.out
 }
 
 /// The RECURRENCE-ID of an occurrence, as the ledger and Message-IDs spell it.

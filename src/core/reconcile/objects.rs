@@ -131,10 +131,13 @@ impl Diff {
             .map(|o| o.recurrence_id)
             .collect();
         sent_rids.sort_unstable();
+        let skipped = events.series.skipped();
         let (kept, stale) = sent_rids
             .into_iter()
-            .filter(|rid| belongs(&events.series, *rid) || !held(events.series.tz, *rid, now))
-            .partition(|rid| belongs(&events.series, *rid));
+            .filter(|rid| {
+                belongs(&events.series, &skipped, *rid) || !held(events.series.tz, *rid, now)
+            })
+            .partition(|rid| belongs(&events.series, &skipped, *rid));
         Diff {
             fingerprint,
             master_changed,
@@ -180,8 +183,9 @@ fn override_fingerprint(o: &Override, bank: &Bank) -> String {
 }
 
 /// Whether `rid` is an occurrence of `series` that takes place: on its
-/// dates, at its time, inside its range and not paused.
-fn belongs(series: &Series<'_>, rid: DateTime) -> bool {
+/// dates, at its time, inside its range, not paused and not skipped by a
+/// day off (`skipped`: [`Series::skipped`]).
+fn belongs(series: &Series<'_>, skipped: &[u32], rid: DateTime) -> bool {
     if rid.time() != series.time {
         return false;
     }
@@ -191,6 +195,7 @@ fn belongs(series: &Series<'_>, rid: DateTime) -> bool {
         && k >= series.first
         && k < series.end()
         && !(lo..hi).contains(&k)
+        && skipped.binary_search(&k).is_err()
 }
 
 /// Whether the meeting at local `rid` started before `now`.
@@ -247,6 +252,7 @@ fn send_whole(
     events.sequence = ctx.next_sequence(&uid, sent);
     let headline = headline(events);
     let (manager, report) = people(events.pair);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind,
         uid: &uid,
@@ -258,7 +264,7 @@ fn send_whole(
         headline: &headline,
         prompts: &[],
         location: &events.pair.location,
-        ics: render::series_request(events, ctx.settings.organizer, ctx.now),
+        ics: &|| render::series_request(events, org, now),
     });
     for o in &events.overrides {
         ctx.out.occurrences.push(SentOccurrence {
@@ -290,6 +296,7 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
     let headline = render::when(start, events.series.timezone);
     let prompts: Vec<&str> = o.prompt_texts(events.bank).collect();
     let (manager, report) = people(events.pair);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::Occurrence,
         uid: &uid,
@@ -301,7 +308,7 @@ fn send_one(ctx: &mut Ctx<'_>, events: &mut SeriesEvents<'_>, sent: Option<&Sent
         headline: &headline,
         prompts: &prompts,
         location: &events.pair.location,
-        ics: render::occurrence_request(events, i, ctx.settings.organizer, ctx.now),
+        ics: &|| render::occurrence_request(events, i, org, now),
     });
     ctx.out.occurrences.push(SentOccurrence {
         uid,
@@ -355,6 +362,7 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         occurrence: Some(rid),
     };
     let headline = render::when(rid, of.timezone);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::CancelOccurrence,
         uid: of.uid,
@@ -366,7 +374,7 @@ pub(super) fn cancel_occurrence(ctx: &mut Ctx<'_>, of: &Of<'_>, rid: DateTime) {
         headline: &headline,
         prompts: &[],
         location: "",
-        ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
+        ics: &|| render::cancel(&c, org, now),
     });
 }
 

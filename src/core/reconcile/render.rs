@@ -27,6 +27,17 @@ pub struct Body {
     pub html: String,
 }
 
+impl Body {
+    /// A subject without bodies, for a message made with its headers only.
+    pub fn subject_only(subject: String) -> Body {
+        Body {
+            subject,
+            text: String::new(),
+            html: String::new(),
+        }
+    }
+}
+
 fn begin(w: &mut Writer, method: Method) {
     crate::core::ical::begin_calendar(w, method.as_str());
 }
@@ -150,6 +161,17 @@ pub fn when(local: DateTime, timezone: &str) -> String {
     format!("{} ({timezone})", local.strftime("%a %-d %b %H:%M"))
 }
 
+/// The subject of a message about a 1:1 with `other`.
+pub fn subject(kind: Kind, other: &Who, headline: &str) -> String {
+    match kind {
+        Kind::CancelOccurrence | Kind::CancelSeries => {
+            format!("Cancelled: 1:1 with {}, {headline}", other.name)
+        }
+        Kind::EndSeries => format!("Ends: 1:1 with {}, {headline}", other.name),
+        _ => format!("1:1 with {}, {headline}", other.name),
+    }
+}
+
 /// Subject and bodies of a message to `to` about a 1:1 with `other`.
 pub fn body(
     kind: Kind,
@@ -159,13 +181,7 @@ pub fn body(
     prompts: &[&str],
     location: &str,
 ) -> Body {
-    let subject = match kind {
-        Kind::CancelOccurrence | Kind::CancelSeries => {
-            format!("Cancelled: 1:1 with {}, {headline}", other.name)
-        }
-        Kind::EndSeries => format!("Ends: 1:1 with {}, {headline}", other.name),
-        _ => format!("1:1 with {}, {headline}", other.name),
-    };
+    let subject = subject(kind, other, headline);
     let mut text = format!("Hello {},\n\n", to.name);
     let mut html = format!(
         "<div style=\"font-family:Arial,Helvetica,sans-serif;font-size:14px;line-height:1.5;color:#222\">\

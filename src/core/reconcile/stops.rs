@@ -69,6 +69,7 @@ fn remembered_pair(s: &SentSeries) -> Pair {
         paused_until: s.paused_until,
         skip_tags: Vec::new(),
         eligible: Vec::new(),
+        prompts_before: None,
         key: 0,
         uid: s.pair_uid.clone(),
         origin: Origin::Flag(String::new()),
@@ -78,6 +79,11 @@ fn remembered_pair(s: &SentSeries) -> Pair {
             report_hours: Hours::standard(),
             key: String::new(),
         },
+        calendars: Vec::new(),
+        manager_calendars: Vec::new(),
+        report_calendars: Vec::new(),
+        on_day_off: crate::core::roster::OnDayOff::Skip,
+        days_off: Arc::from(Vec::new()),
     }
 }
 
@@ -101,6 +107,16 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
             from: s.paused_from,
             until,
         }),
+        days_off: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(&[][..], |p| &p.days_off[..]),
+        on_day_off: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(crate::core::roster::OnDayOff::Skip, |p| p.on_day_off),
     };
     let Some(mut events) = series_events(&pair, &roster.bank, series, Vec::new()) else {
         cancel(ctx, s);
@@ -108,6 +124,7 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
     };
     events.sequence = ctx.next_sequence(&s.uid, Some(s));
     let headline = headline(&events);
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::EndSeries,
         uid: &s.uid,
@@ -119,7 +136,7 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
         headline: &headline,
         prompts: &[],
         location: &s.location,
-        ics: render::series_request(&events, ctx.settings.organizer, ctx.now),
+        ics: &|| render::series_request(&events, org, now),
     });
     let of = Of {
         uid: &s.uid,
@@ -168,6 +185,7 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         s.shape.cadence,
         render::when(dtstart, &zone.name)
     );
+    let (org, now) = (ctx.settings.organizer, ctx.now);
     ctx.send(Draft {
         kind: Kind::CancelSeries,
         uid: &s.uid,
@@ -179,7 +197,7 @@ fn cancel(ctx: &mut Ctx<'_>, s: &SentSeries) {
         headline: &headline,
         prompts: &[],
         location: "",
-        ics: render::cancel(&c, ctx.settings.organizer, ctx.now),
+        ics: &|| render::cancel(&c, org, now),
     });
     let mut cancelled = s.clone();
     cancelled.sequence = sequence;

@@ -354,4 +354,5 @@ fn moving_start_after_meetings_were_held_keeps_the_past() {
     );
 }
 
+mod daysoff;
 mod steps;

@@ -4,10 +4,11 @@
 //! into a validated [`Roster`], or into every error found, each naming file,
 //! line, column and key. Nothing here reads files: callers hand in the text.
 
+mod chunks;
 pub mod raw;
 pub mod validate;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use jiff::civil::{Date, Time};
@@ -39,6 +40,38 @@ impl Person {
     pub fn is(&self, email: &str) -> bool {
         self.email.eq_ignore_ascii_case(email.trim())
     }
+}
+
+/// What happens to a meeting on a day off of either person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnDayOff {
+    /// The meeting does not take place (and uses up no prompts).
+    #[default]
+    Skip,
+    /// The meeting moves to the next working day at the same time.
+    NextDay,
+}
+
+/// Where a `[[calendars]]` source is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalendarSource {
+    /// Fetched over HTTP(S).
+    Url(String),
+    /// A local file (relative paths already resolved against the roster's folder).
+    Path(PathBuf),
+}
+
+/// One `[[calendars]]` entry: a source of days off.
+#[derive(Debug, Clone)]
+pub struct Calendar {
+    /// Its id, as `calendars` lists name it (letters, digits, `.`, `_`, `-`).
+    pub id: String,
+    /// Where it is read from.
+    pub source: CalendarSource,
+    /// What its events mean.
+    pub kind: crate::core::daysoff::Kind,
+    /// How often it is fetched again.
+    pub refresh: jiff::SignedDuration,
 }
 
 /// A manager and where they were written.
@@ -89,12 +122,30 @@ pub struct Pair {
     pub skip_tags: Vec<String>,
     /// Bank indices of the prompts this pair may use, ordered by id.
     pub eligible: Vec<u16>,
+    /// Meetings dated before this day draw from these prompts instead: a
+    /// report's own choice of tags applies from the day it was made, so
+    /// the meetings before it keep their prompts (see [`crate::core::own`]).
+    pub prompts_before: Option<(Date, Vec<u16>)>,
     /// Stable hash of the pair, seeding its prompt rotation.
     pub key: u64,
     /// The iCalendar UID of the pair's series.
     pub uid: String,
     /// Where the report's entry is, for warnings.
     pub origin: Origin,
+    /// Indices in [`Roster::calendars`] whose days off apply to this pair:
+    /// the manager's own and the report's.
+    pub calendars: Vec<usize>,
+    /// The manager's own calendars (manager, else defaults): their days
+    /// are dates in the manager's zone.
+    pub manager_calendars: Vec<usize>,
+    /// The report's calendars (report, else manager, else defaults): their
+    /// days are dates in the pair's zone (the report's).
+    pub report_calendars: Vec<usize>,
+    /// What a day off does to a meeting.
+    pub on_day_off: OnDayOff,
+    /// The days off of either person, sorted (filled in by
+    /// [`Roster::apply_days_off`]; empty until then).
+    pub days_off: Arc<[Date]>,
     /// How the weekday and time were chosen, and the report's hours.
     pub placing: Placing,
 }
@@ -139,6 +190,11 @@ pub struct Roster {
     pub bank: Bank,
     /// Whether the bank is the built-in one.
     pub built_in_bank: bool,
+    /// The reports' own choices merged in (none until the shell merges
+    /// the ledger's, see [`crate::core::own::apply`]).
+    pub own: crate::core::own::Applied,
+    /// `[[calendars]]`, in file order.
+    pub calendars: Vec<Calendar>,
 }
 
 impl Roster {
@@ -151,9 +207,63 @@ impl Roster {
     /// real domain (the organizer's) is what RFC 5545 asks for.
     pub fn set_uid_domain(&mut self, domain: &str) {
         for p in &mut self.pairs {
-            if let Some((hash, _)) = p.uid.split_once('@') {
-                p.uid = format!("{hash}@{domain}");
+            if let Some(at) = p.uid.find('@') {
+                p.uid.truncate(at + 1);
+                p.uid.push_str(domain);
             }
+        }
+    }
+
+    /// Gives every pair the days off of its calendars: `days[i]` holds the
+    /// days of `calendars[i]` (`None`: none known). A report's days are
+    /// dates in the pair's zone; a manager's are dates in the manager's
+    /// zone, so they become the dates in the pair's zone whose meeting falls
+    /// on them for the manager. Pairs with the same days share one list.
+    pub fn apply_days_off(&mut self, days: &[Option<&crate::core::daysoff::DaysOff>]) {
+        type Key = (Vec<usize>, Vec<usize>, usize, Time, String);
+        let mut shared: std::collections::HashMap<Key, Arc<[Date]>> =
+            std::collections::HashMap::new();
+        let zones: Vec<Option<TimeZone>> = self
+            .managers
+            .iter()
+            .map(|m| jiff::tz::db().get(&m.timezone).ok())
+            .collect();
+        let union = |list: &[usize]| -> Vec<Date> {
+            let mut all: Vec<Date> = list
+                .iter()
+                .filter_map(|&i| days.get(i).copied().flatten())
+                .flat_map(|d| d.days.iter().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        };
+        for p in &mut self.pairs {
+            let key = (
+                p.report_calendars.clone(),
+                p.manager_calendars.clone(),
+                p.manager_index,
+                p.time,
+                p.timezone.clone(),
+            );
+            let manager_tz = zones.get(p.manager_index).cloned().flatten();
+            let list = shared
+                .entry(key)
+                .or_insert_with(|| {
+                    let mut all = union(&p.report_calendars);
+                    let manager_days = union(&p.manager_calendars);
+                    all.extend(crate::core::daysoff::in_pair_zone(
+                        &manager_days,
+                        manager_tz.as_ref(),
+                        &p.tz,
+                        p.time,
+                    ));
+                    all.sort_unstable();
+                    all.dedup();
+                    all.into()
+                })
+                .clone();
+            p.days_off = list;
         }
     }
 
@@ -185,8 +295,10 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 /// Parses and validates a roster file's text.
 pub fn parse(source: &SourceText) -> Result<Roster, InputErrors> {
-    let raw = parse_raw(source)?;
-    validate(source, raw)
+    match format_of(&source.path) {
+        Some(Format::Toml) => chunks::roster(source),
+        _ => validate(source, parse_raw(source)?),
+    }
 }
 
 /// Parses a roster file's text into its raw form, by extension.
@@ -197,7 +309,7 @@ pub fn parse_raw(source: &SourceText) -> Result<raw::RawRoster, InputErrors> {
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("json"));
     match format_of(&source.path) {
-        Some(Format::Toml) => crate::core::formats::parse_toml(source),
+        Some(Format::Toml) => chunks::parse(source),
         Some(_) if is_json => {
             // JSON is read as YAML (for positions), after a strict JSON
             // syntax check so that YAML's leniency does not leak in.

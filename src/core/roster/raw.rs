@@ -20,6 +20,23 @@ pub struct RawRoster {
     /// `[[managers]]`.
     #[serde(default)]
     pub managers: Vec<RawManager>,
+    /// `[[calendars]]`: sources of days off.
+    #[serde(default)]
+    pub calendars: Vec<RawCalendar>,
+}
+
+/// One `[[calendars]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCalendar {
+    /// Stable id that `calendars` lists name.
+    pub id: Loc<String>,
+    /// `https://`, `http://`, or a path relative to the roster.
+    pub source: Loc<String>,
+    /// `holidays` | `out_of_office`.
+    pub kind: Loc<String>,
+    /// How often to fetch it again, e.g. "12h", "30m", "1d".
+    pub refresh: Option<Loc<String>>,
 }
 
 /// The keys that cascade: defaults, then manager, then report.
@@ -42,10 +59,14 @@ pub struct RawSettings {
     pub hours: Option<Loc<String>>,
     /// `max_per_day`: most 1:1s placed on one day of a manager.
     pub max_per_day: Option<Loc<i64>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
 }
 
 /// The names of the cascading keys, for "did you mean" hints.
-pub const SETTINGS_KEYS: [&str; 8] = [
+pub const SETTINGS_KEYS: [&str; 10] = [
     "cadence",
     "time",
     "duration_minutes",
@@ -54,6 +75,8 @@ pub const SETTINGS_KEYS: [&str; 8] = [
     "location",
     "hours",
     "max_per_day",
+    "calendars",
+    "on_day_off",
 ];
 
 /// One `[[prompts]]` entry.
@@ -98,6 +121,10 @@ pub struct RawManager {
     pub hours: Option<Loc<String>>,
     /// `max_per_day`.
     pub max_per_day: Option<Loc<i64>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
     /// `[[managers.reports]]`.
     #[serde(default)]
     pub reports: Vec<RawReport>,
@@ -136,59 +163,62 @@ pub struct RawReport {
     pub hours: Option<Loc<String>>,
     /// `max_per_day` (a manager's key: refused here with a pointer to it).
     pub max_per_day: Option<Loc<i64>>,
+    /// `calendars`: ids of `[[calendars]]` whose days off apply.
+    pub calendars: Option<Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`: `skip` | `next_day`.
+    pub on_day_off: Option<Loc<String>>,
 }
 
-impl RawManager {
-    /// The manager's cascading keys.
-    pub fn settings(&self) -> RawSettings {
-        RawSettings {
-            cadence: self.cadence.clone(),
-            time: self.time.clone(),
-            duration_minutes: self.duration_minutes.clone(),
-            timezone: self.timezone.clone(),
-            prompts_per_meeting: self.prompts_per_meeting.clone(),
-            location: self.location.clone(),
-            hours: self.hours.clone(),
-            max_per_day: self.max_per_day.clone(),
-        }
-    }
+/// The cascading keys of one level (defaults, a manager or a report), as
+/// borrowed from its raw struct: validation reads them without copying.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SettingsKeys<'a> {
+    /// `cadence`.
+    pub cadence: Option<&'a Loc<String>>,
+    /// `time`.
+    pub time: Option<&'a Loc<Text>>,
+    /// `duration_minutes`.
+    pub duration_minutes: Option<&'a Loc<i64>>,
+    /// `timezone`.
+    pub timezone: Option<&'a Loc<String>>,
+    /// `prompts_per_meeting`.
+    pub prompts_per_meeting: Option<&'a Loc<i64>>,
+    /// `location`.
+    pub location: Option<&'a Loc<String>>,
+    /// `hours`.
+    pub hours: Option<&'a Loc<String>>,
+    /// `max_per_day`.
+    pub max_per_day: Option<&'a Loc<i64>>,
+    /// `calendars`.
+    pub calendars: Option<&'a Loc<Vec<Loc<String>>>>,
+    /// `on_day_off`.
+    pub on_day_off: Option<&'a Loc<String>>,
 }
 
-impl RawReport {
-    /// The report's cascading keys.
-    pub fn settings(&self) -> RawSettings {
-        RawSettings {
-            cadence: self.cadence.clone(),
-            time: self.time.clone(),
-            duration_minutes: self.duration_minutes.clone(),
-            timezone: self.timezone.clone(),
-            prompts_per_meeting: self.prompts_per_meeting.clone(),
-            location: self.location.clone(),
-            hours: self.hours.clone(),
-            max_per_day: self.max_per_day.clone(),
+/// The cascading keys of a raw struct that has them all.
+macro_rules! settings_keys {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// This level's cascading keys.
+            pub fn keys(&self) -> SettingsKeys<'_> {
+                SettingsKeys {
+                    cadence: self.cadence.as_ref(),
+                    time: self.time.as_ref(),
+                    duration_minutes: self.duration_minutes.as_ref(),
+                    timezone: self.timezone.as_ref(),
+                    prompts_per_meeting: self.prompts_per_meeting.as_ref(),
+                    location: self.location.as_ref(),
+                    hours: self.hours.as_ref(),
+                    max_per_day: self.max_per_day.as_ref(),
+                    calendars: self.calendars.as_ref(),
+                    on_day_off: self.on_day_off.as_ref(),
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl RawSettings {
-    /// `self`, with each key it leaves out taken from `parent`.
-    pub fn over(self, parent: &RawSettings) -> RawSettings {
-        RawSettings {
-            cadence: self.cadence.or_else(|| parent.cadence.clone()),
-            time: self.time.or_else(|| parent.time.clone()),
-            duration_minutes: self
-                .duration_minutes
-                .or_else(|| parent.duration_minutes.clone()),
-            timezone: self.timezone.or_else(|| parent.timezone.clone()),
-            prompts_per_meeting: self
-                .prompts_per_meeting
-                .or_else(|| parent.prompts_per_meeting.clone()),
-            location: self.location.or_else(|| parent.location.clone()),
-            hours: self.hours.or_else(|| parent.hours.clone()),
-            max_per_day: self.max_per_day.or_else(|| parent.max_per_day.clone()),
-        }
-    }
-}
+settings_keys!(RawSettings, RawManager, RawReport);
 
 /// A date or a time of day as text: a quoted string, or a TOML date/time
 /// literal (`start = 2027-01-05`, `time = 09:30:00`), which people write as

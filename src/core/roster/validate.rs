@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use jiff::civil::{Date, Time};
 
-use super::raw::{RawManager, RawReport, RawRoster, Text};
-use super::{Manager, Pair, Person, Placing, Roster};
+use super::raw::{RawCalendar, RawManager, RawPrompt, RawReport, RawRoster, RawSettings, Text};
+use super::{Calendar, Manager, Pair, Person, Placing, Roster};
 use crate::core::cadence::Cadence;
 use crate::core::hash::{hash64, hex128};
 use crate::core::placement::hours::Hours;
@@ -17,6 +17,7 @@ use crate::core::prompts::Bank;
 use crate::core::source::{quoted, InputError, InputErrors, Loc, Pos, SourceText};
 
 mod bank;
+mod calendars;
 mod settings;
 
 use settings::{Settings, TimeSetting};
@@ -43,6 +44,27 @@ pub const MAX_PER_DAY: i64 = 96;
 struct Checker<'a> {
     source: &'a SourceText,
     errors: Vec<InputError>,
+    /// `[[calendars]]` ids (index by id), for the `calendars` lists.
+    calendar_ids: HashMap<String, usize>,
+}
+
+/// Where a key is, for error messages: `defaults`, `managers[i]` or
+/// `managers[i].reports[j]`. Keys are spelled out only for an error.
+#[derive(Debug, Clone, Copy)]
+enum At {
+    Defaults,
+    Manager(usize),
+    Report(usize, usize),
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Defaults => f.write_str("defaults"),
+            At::Manager(i) => write!(f, "managers[{i}]"),
+            At::Report(i, j) => write!(f, "managers[{i}].reports[{j}]"),
+        }
+    }
 }
 
 impl Checker<'_> {
@@ -51,19 +73,21 @@ impl Checker<'_> {
         self.errors.push(e);
     }
 
+    /// The line of `pos` in the file (0 when unknown).
     fn line(&self, pos: Pos) -> usize {
-        match self.source.origin(pos) {
-            crate::core::source::Origin::File { line, .. } => line,
-            _ => 0,
+        match pos {
+            Pos::Unknown => 0,
+            Pos::Offset(o) => self.source.line_col(o).0,
+            Pos::LineCol(line, _) => line,
         }
     }
 
-    fn email(&mut self, e: &Loc<String>, key: &str) -> bool {
+    fn email(&mut self, e: &Loc<String>, at: At) -> bool {
         let ok = is_email(&e.value);
         if !ok {
             self.error(
                 e.pos,
-                key,
+                &key(at, "email"),
                 quoted(&e.value),
                 "an email address such as \"grace@example.com\"",
             );
@@ -89,207 +113,27 @@ impl Checker<'_> {
         false
     }
 
-    fn date(&mut self, d: &Loc<Text>, key: &str) -> Option<Date> {
+    fn date(&mut self, d: &Loc<Text>, at: At, name: &str) -> Option<Date> {
         let parsed = parse_date(&d.value.0);
         if parsed.is_none() {
-            self.error(d.pos, key, quoted(&d.value.0), "a date as \"YYYY-MM-DD\"");
+            self.error(
+                d.pos,
+                &key(at, name),
+                quoted(&d.value.0),
+                "a date as \"YYYY-MM-DD\"",
+            );
         }
         parsed
     }
 
-    /// One `[[managers]]` entry, checked, with the settings its reports
-    /// inherit (the manager's over the defaults).
-    fn manager(
-        &mut self,
-        index: usize,
-        m: &RawManager,
-        defaults: &Settings,
-        seen: &mut Seen,
-    ) -> ManagerEntry {
-        let prefix = format!("managers[{index}]");
-        let email_key = key(&prefix, "email");
-        let lower = m.email.value.trim().to_ascii_lowercase();
-        if self.email(&m.email, &email_key) {
-            self.manager_once(m, &email_key, &lower, seen);
-        }
-        if let Some(name) = &m.name {
-            self.one_line(name, &key(&prefix, "name"), "a name");
-        }
-        let person = Arc::new(Person {
-            email: m.email.value.trim().to_string(),
-            name: display_name(m.name.as_ref(), &m.email.value),
-        });
-        let settings = self.settings(&m.settings(), &prefix).over(defaults);
-        ManagerEntry {
-            index,
-            prefix,
-            key: lower,
-            person,
-            settings,
-        }
-    }
-
-    /// A manager listed twice is an error on the second entry.
-    fn manager_once(&mut self, m: &RawManager, email_key: &str, lower: &str, seen: &mut Seen) {
-        if let Some(line) = seen.managers.get(lower) {
-            let found = format!(
-                "{}, already listed as a manager on line {line}",
-                quoted(m.email.value.trim())
-            );
-            self.error(m.email.pos, email_key, found, "each manager listed once");
-        } else {
-            seen.managers
-                .insert(lower.to_string(), self.line(m.email.pos));
-        }
-    }
-
-    /// One `[[managers.reports]]` entry: its errors, and its pair when
-    /// every setting it needs came out valid.
-    fn report(
-        &mut self,
-        manager: &ManagerEntry,
-        j: usize,
-        r: &RawReport,
-        bank: &Bank,
-        seen: &mut Seen,
-    ) -> Option<Pair> {
-        let prefix = format!("{}.reports[{j}]", manager.prefix);
-        let email_key = key(&prefix, "email");
-        let lower = r.email.value.trim().to_ascii_lowercase();
-        if self.email(&r.email, &email_key) {
-            self.report_once(r, &email_key, &lower, manager, seen);
-        }
-        if let Some(name) = &r.name {
-            self.one_line(name, &key(&prefix, "name"), "a name");
-        }
-        let start = self.start(r, &prefix);
-        let paused_until = match &r.paused_until {
-            Some(p) => self.date(p, &key(&prefix, "paused_until")),
-            None => None,
-        };
-        if let Some(n) = &r.max_per_day {
-            self.error(
-                n.pos,
-                &key(&prefix, "max_per_day"),
-                n.value.to_string(),
-                "`max_per_day` under the manager or in [defaults] (it limits a manager's day)",
-            );
-        }
-        let settings = self
-            .settings(&r.settings(), &prefix)
-            .over(&manager.settings);
-        self.pair(manager, r, &prefix, start?, paused_until, settings, bank)
-    }
-
-    /// The pair of a checked report, when every setting it needs is valid.
-    #[allow(clippy::too_many_arguments)]
-    fn pair(
-        &self,
-        manager: &ManagerEntry,
-        r: &RawReport,
-        prefix: &str,
-        start: Date,
-        paused_until: Option<Date>,
-        settings: Settings,
-        bank: &Bank,
-    ) -> Option<Pair> {
-        let (Some(cadence), Some(time), Some(duration), Some((tzname, tz)), Some(ppm), Some(hours)) = (
-            settings.cadence,
-            settings.time,
-            settings.duration_minutes,
-            settings.timezone,
-            settings.prompts_per_meeting,
-            settings.hours,
-        ) else {
-            return None;
-        };
-        // An auto pair holds the default time until placement gives it one.
-        let (time, auto) = match time {
-            TimeSetting::At(t) => (t, false),
-            TimeSetting::Auto => (DEFAULT_TIME, true),
-        };
-        let lower = r.email.value.trim().to_ascii_lowercase();
-        let skip_tags: Vec<String> = r
-            .skip_tags
-            .iter()
-            .map(|t| t.value.trim().to_string())
-            .collect();
-        Some(Pair {
-            manager_index: manager.index,
-            manager: manager.person.clone(),
-            report: Person {
-                email: r.email.value.trim().to_string(),
-                name: display_name(r.name.as_ref(), &r.email.value),
-            },
-            start,
-            time,
-            cadence,
-            duration_minutes: duration,
-            timezone: tzname,
-            tz,
-            prompts_per_meeting: ppm,
-            location: settings.location.unwrap_or_default(),
-            opt_out: r.opt_out.as_ref().is_some_and(|o| o.value),
-            paused_until,
-            eligible: bank.eligible(&skip_tags),
-            skip_tags,
-            key: hash64(0, &[manager.key.as_bytes(), lower.as_bytes()]),
-            uid: series_uid(&manager.key, &lower),
-            origin: self.source.origin(r.email.pos),
-            placing: Placing {
-                auto,
-                from: start,
-                report_hours: hours,
-                key: prefix.to_string(),
-            },
-        })
-    }
-
-    /// A report is someone other than their manager, under one manager only.
-    fn report_once(
-        &mut self,
-        r: &RawReport,
-        email_key: &str,
-        lower: &str,
-        manager: &ManagerEntry,
-        seen: &mut Seen,
-    ) {
-        if lower == manager.key {
-            let found = format!(
-                "{}, the manager's own address",
-                quoted(r.email.value.trim())
-            );
-            self.error(
-                r.email.pos,
-                email_key,
-                found,
-                "a report other than the manager",
-            );
-        } else if let Some((line, under)) = seen.reports.get(lower) {
-            let found = format!(
-                "{}, already a report of {under} on line {line}",
-                quoted(r.email.value.trim())
-            );
-            self.error(
-                r.email.pos,
-                email_key,
-                found,
-                "each report listed under one manager only",
-            );
-        } else {
-            let entry = (self.line(r.email.pos), manager.person.email.clone());
-            seen.reports.insert(lower.to_string(), entry);
-        }
-    }
-
     /// The date of a report's first meeting, which has no default.
-    fn start(&mut self, r: &RawReport, prefix: &str) -> Option<Date> {
+    fn start(&mut self, r: &RawReport, at: At) -> Option<Date> {
         match &r.start {
-            Some(s) => self.date(s, &key(prefix, "start")),
+            Some(s) => self.date(s, at, "start"),
             None => {
                 self.error(
                     r.email.pos,
-                    &key(prefix, "start"),
+                    &key(at, "start"),
                     "a report without `start`".into(),
                     "`start = \"YYYY-MM-DD\"`, the date of the first meeting",
                 );
@@ -302,8 +146,6 @@ impl Checker<'_> {
 /// A manager as checked, with what their reports' pairs take from them.
 struct ManagerEntry {
     index: usize,
-    /// `managers[i]`, the start of every key under this manager.
-    prefix: String,
     /// The lowercased address, the manager's half of the pair's identity.
     key: String,
     person: Arc<Person>,
@@ -331,10 +173,11 @@ impl ManagerEntry {
 /// Addresses already listed (lowercased), for the duplicate checks.
 #[derive(Default)]
 struct Seen {
-    /// Manager address -> line of its first entry.
-    managers: HashMap<String, usize>,
-    /// Report address -> (line, the manager it is listed under).
-    reports: HashMap<String, (usize, String)>,
+    /// Manager address -> where its first entry is (its line is looked up
+    /// only for an error).
+    managers: HashMap<String, Pos>,
+    /// Report address -> (where, index of the manager it is listed under).
+    reports: HashMap<String, (Pos, usize)>,
 }
 
 /// Validates a raw roster: all errors, or the model.
@@ -342,50 +185,300 @@ struct Seen {
 /// Errors come in the order of the file: the prompt bank, `[defaults]`,
 /// then each manager followed by their reports.
 pub fn validate(source: &SourceText, raw: RawRoster) -> Result<Roster, InputErrors> {
-    let mut c = Checker {
-        source,
-        errors: Vec::new(),
-    };
-    let built_in_bank = raw.prompts.is_none();
-    let bank = c.bank(&raw.prompts);
-    let defaults = c
-        .settings(&raw.defaults, "defaults")
-        .over(&Settings::built_in());
+    let mut v = Validator::new(source, &raw.defaults, &raw.prompts, &raw.calendars);
+    let reports = raw.managers.iter().map(|m| m.reports.len()).sum();
+    v.expect(raw.managers.len(), reports);
+    for m in &raw.managers {
+        v.manager(m);
+    }
+    v.finish()
+}
 
-    let mut managers = Vec::new();
-    let mut pairs = Vec::new();
-    let mut seen = Seen::default();
-    for (i, m) in raw.managers.iter().enumerate() {
-        let manager = c.manager(i, m, &defaults, &mut seen);
-        managers.push(manager.model());
-        for (j, r) in m.reports.iter().enumerate() {
-            pairs.extend(c.report(&manager, j, r, &bank, &mut seen));
+/// Validation a manager at a time: [`validate`] for a reader that hands
+/// each manager over as soon as it has read it, so that the raw roster
+/// never has to be held whole. Errors come in the same order.
+pub struct Validator<'a> {
+    c: Checker<'a>,
+    built_in_bank: bool,
+    bank: Bank,
+    /// The bank's indices for a pair that skips no tag (most of them).
+    all_eligible: Vec<u16>,
+    /// `[defaults]` over the built-in values.
+    defaults: Settings,
+    /// `[[calendars]]`, checked.
+    calendars: Vec<Calendar>,
+    managers: Vec<Manager>,
+    pairs: Vec<Pair>,
+    seen: Seen,
+}
+
+impl<'a> Validator<'a> {
+    /// Checks the prompt bank, `[[calendars]]` and `[defaults]`.
+    pub fn new(
+        source: &'a SourceText,
+        defaults: &RawSettings,
+        prompts: &Option<Loc<Vec<RawPrompt>>>,
+        calendars: &[RawCalendar],
+    ) -> Self {
+        let mut c = Checker {
+            source,
+            errors: Vec::new(),
+            calendar_ids: HashMap::new(),
+        };
+        let bank = c.bank(prompts);
+        let calendars = c.calendars(calendars);
+        let defaults = c
+            .settings(defaults.keys(), At::Defaults)
+            .over(&Settings::built_in());
+        Validator {
+            c,
+            built_in_bank: prompts.is_none(),
+            all_eligible: bank.eligible(&[]),
+            bank,
+            defaults,
+            calendars,
+            managers: Vec::new(),
+            pairs: Vec::new(),
+            seen: Seen::default(),
         }
     }
 
-    if c.errors.is_empty() {
-        Ok(Roster {
-            managers,
-            pairs,
-            bank,
-            built_in_bank,
+    /// Makes room for `managers` managers and `reports` reports, when a
+    /// reader knows about how many are coming: the duplicate checks' maps
+    /// then never grow, which costs a rehash of every address each time.
+    pub fn expect(&mut self, managers: usize, reports: usize) {
+        self.managers.reserve(managers);
+        self.pairs.reserve(reports);
+        self.seen.managers.reserve(managers);
+        self.seen.reports.reserve(reports);
+    }
+
+    /// Checks the next `[[managers]]` entry and its reports.
+    pub fn manager(&mut self, m: &RawManager) {
+        let manager = self.manager_entry(m);
+        self.managers.push(manager.model());
+        self.pairs.reserve(m.reports.len());
+        for (j, r) in m.reports.iter().enumerate() {
+            if let Some(pair) = self.report(&manager, j, r) {
+                self.pairs.push(pair);
+            }
+        }
+    }
+
+    /// The roster, or every error found.
+    pub fn finish(self) -> Result<Roster, InputErrors> {
+        if self.c.errors.is_empty() {
+            Ok(Roster {
+                managers: self.managers,
+                pairs: self.pairs,
+                bank: self.bank,
+                built_in_bank: self.built_in_bank,
+                own: Default::default(),
+                calendars: self.calendars,
+            })
+        } else {
+            Err(InputErrors(self.c.errors))
+        }
+    }
+
+    /// One `[[managers]]` entry, checked, with the settings its reports
+    /// inherit (the manager's over the defaults).
+    fn manager_entry(&mut self, m: &RawManager) -> ManagerEntry {
+        let index = self.managers.len();
+        let at = At::Manager(index);
+        let lower = m.email.value.trim().to_ascii_lowercase();
+        if self.c.email(&m.email, at) {
+            self.manager_once(m, at, &lower);
+        }
+        if let Some(name) = &m.name {
+            self.c.one_line(name, &key(at, "name"), "a name");
+        }
+        let person = Arc::new(Person {
+            email: m.email.value.trim().to_string(),
+            name: display_name(m.name.as_ref(), &m.email.value),
+        });
+        let settings = self.c.settings(m.keys(), at).over(&self.defaults);
+        ManagerEntry {
+            index,
+            key: lower,
+            person,
+            settings,
+        }
+    }
+
+    /// A manager listed twice is an error on the second entry.
+    fn manager_once(&mut self, m: &RawManager, at: At, lower: &str) {
+        if let Some(&first) = self.seen.managers.get(lower) {
+            let line = self.c.line(first);
+            let found = format!(
+                "{}, already listed as a manager on line {line}",
+                quoted(m.email.value.trim())
+            );
+            let key = key(at, "email");
+            self.c
+                .error(m.email.pos, &key, found, "each manager listed once");
+        } else {
+            self.seen.managers.insert(lower.to_string(), m.email.pos);
+        }
+    }
+
+    /// One `[[managers.reports]]` entry: its errors, and its pair when
+    /// every setting it needs came out valid.
+    fn report(&mut self, manager: &ManagerEntry, j: usize, r: &RawReport) -> Option<Pair> {
+        let at = At::Report(manager.index, j);
+        let lower = r.email.value.trim().to_ascii_lowercase();
+        if self.c.email(&r.email, at) {
+            self.report_once(r, at, &lower, manager);
+        }
+        if let Some(name) = &r.name {
+            self.c.one_line(name, &key(at, "name"), "a name");
+        }
+        let start = self.c.start(r, at);
+        let paused_until = match &r.paused_until {
+            Some(p) => self.c.date(p, at, "paused_until"),
+            None => None,
+        };
+        if let Some(n) = &r.max_per_day {
+            self.c.error(
+                n.pos,
+                &key(at, "max_per_day"),
+                n.value.to_string(),
+                "`max_per_day` under the manager or in [defaults] (it limits a manager's day)",
+            );
+        }
+        let settings = self.c.settings(r.keys(), at).over(&manager.settings);
+        self.pair(manager, r, at, lower, start?, paused_until, settings)
+    }
+
+    /// The pair of a checked report, when every setting it needs is valid.
+    #[allow(clippy::too_many_arguments)]
+    fn pair(
+        &self,
+        manager: &ManagerEntry,
+        r: &RawReport,
+        at: At,
+        lower: String,
+        start: Date,
+        paused_until: Option<Date>,
+        settings: Settings,
+    ) -> Option<Pair> {
+        let (Some(cadence), Some(time), Some(duration), Some((tzname, tz)), Some(ppm), Some(hours)) = (
+            settings.cadence,
+            settings.time,
+            settings.duration_minutes,
+            settings.timezone,
+            settings.prompts_per_meeting,
+            settings.hours,
+        ) else {
+            return None;
+        };
+        // An auto pair holds the default time until placement gives it one.
+        let (time, auto) = match time {
+            TimeSetting::At(t) => (t, false),
+            TimeSetting::Auto => (DEFAULT_TIME, true),
+        };
+        let manager_calendars = manager.settings.calendars.clone().unwrap_or_default();
+        let report_calendars = settings.calendars.clone().unwrap_or_default();
+        let mut calendars: Vec<usize> = manager_calendars
+            .iter()
+            .chain(report_calendars.iter())
+            .copied()
+            .collect();
+        calendars.sort_unstable();
+        calendars.dedup();
+        let skip_tags: Vec<String> = r
+            .skip_tags
+            .iter()
+            .map(|t| t.value.trim().to_string())
+            .collect();
+        let eligible = if skip_tags.is_empty() {
+            self.all_eligible.clone()
+        } else {
+            self.bank.eligible(&skip_tags)
+        };
+        Some(Pair {
+            manager_index: manager.index,
+            manager: manager.person.clone(),
+            report: Person {
+                email: r.email.value.trim().to_string(),
+                name: display_name(r.name.as_ref(), &r.email.value),
+            },
+            start,
+            time,
+            cadence,
+            duration_minutes: duration,
+            timezone: tzname,
+            tz,
+            prompts_per_meeting: ppm,
+            location: settings.location.unwrap_or_default(),
+            opt_out: r.opt_out.as_ref().is_some_and(|o| o.value),
+            paused_until,
+            eligible,
+            prompts_before: None,
+            skip_tags,
+            key: hash64(0, &[manager.key.as_bytes(), lower.as_bytes()]),
+            uid: series_uid(&manager.key, &lower),
+            origin: self.c.source.origin(r.email.pos),
+            placing: Placing {
+                auto,
+                from: start,
+                report_hours: hours,
+                key: at.to_string(),
+            },
+            calendars,
+            manager_calendars,
+            report_calendars,
+            on_day_off: settings.on_day_off.unwrap_or_default(),
+            days_off: Arc::from(Vec::new()),
         })
-    } else {
-        Err(InputErrors(c.errors))
+    }
+
+    /// A report is someone other than their manager, under one manager only.
+    fn report_once(&mut self, r: &RawReport, at: At, lower: &str, manager: &ManagerEntry) {
+        if lower == manager.key {
+            let found = format!(
+                "{}, the manager's own address",
+                quoted(r.email.value.trim())
+            );
+            let key = key(at, "email");
+            self.c
+                .error(r.email.pos, &key, found, "a report other than the manager");
+        } else if let Some(&(first, under)) = self.seen.reports.get(lower) {
+            let line = self.c.line(first);
+            let under = self
+                .managers
+                .get(under)
+                .map_or("", |m| m.person.email.as_str());
+            let found = format!(
+                "{}, already a report of {under} on line {line}",
+                quoted(r.email.value.trim())
+            );
+            let key = key(at, "email");
+            self.c.error(
+                r.email.pos,
+                &key,
+                found,
+                "each report listed under one manager only",
+            );
+        } else {
+            let entry = (r.email.pos, manager.index);
+            self.seen.reports.insert(lower.to_string(), entry);
+        }
     }
 }
 
 /// The UID of a pair's series: stable for the pair, whatever else changes.
 pub fn series_uid(manager_key: &str, report_key: &str) -> String {
-    let h = hex128(&[
+    let mut uid = hex128(&[
         b"touchbase-series",
         manager_key.as_bytes(),
         report_key.as_bytes(),
     ]);
-    format!("{h}@touchbase")
+    uid.push_str("@touchbase");
+    uid
 }
 
-fn key(prefix: &str, name: &str) -> String {
+fn key(prefix: impl std::fmt::Display, name: &str) -> String {
     format!("{prefix}.{name}")
 }
 

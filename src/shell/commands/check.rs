@@ -1,6 +1,7 @@
 //! `touchbase check`: validates the configuration and the roster (loading
 //! them did that) and prints the summary, each manager's 1:1 time per
-//! active report, and the warnings. It writes nothing.
+//! active report, the calendar sources of days off, and the warnings. It
+//! writes nothing but the first copy of a calendar source never fetched.
 
 use std::io::Write;
 
@@ -22,6 +23,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         "people:   {} managers, {} active reports, {} paused, {} opted out",
         report.managers, report.active, report.paused, report.opted_out
     )?;
+    own_choices(roster, out)?;
     writeln!(
         out,
         "prompts:  {} ({})",
@@ -99,6 +101,7 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
     }
     let mut warnings = report.warnings.clone();
     warnings.extend(config_warnings(config));
+    warnings.extend(calendars(loaded, today, out)?);
     if !warnings.is_empty() {
         writeln!(out)?;
         for w in &warnings {
@@ -113,6 +116,81 @@ pub fn check(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<(), Cl
         if warnings.len() == 1 { "" } else { "s" }
     )?;
     Ok(())
+}
+
+/// The `calendars:` section: per source, its events in the horizon and
+/// the meetings its days off skip; warnings for sources with no days off
+/// known (never fetched, unreadable).
+fn calendars(loaded: &Loaded, today: Date, out: &mut dyn Write) -> Result<Vec<Warning>, CliError> {
+    let Loaded { config, roster } = loaded;
+    let mut warnings = Vec::new();
+    if roster.calendars.is_empty() {
+        return Ok(warnings);
+    }
+    let range = crate::shell::daysoff::range(today, config.dispatch.horizon_weeks);
+    let states = crate::shell::daysoff::load_all(&config.state_dir, roster, range);
+    let horizon = crate::core::schedule::Window::weeks(today, config.dispatch.horizon_weeks);
+    writeln!(out)?;
+    writeln!(
+        out,
+        "calendars (days off in the next {} weeks):",
+        config.dispatch.horizon_weeks
+    )?;
+    for (i, (cal, state)) in roster.calendars.iter().zip(&states).enumerate() {
+        let source = match &cal.source {
+            crate::core::roster::CalendarSource::Url(u) => u.clone(),
+            crate::core::roster::CalendarSource::Path(p) => p.display().to_string(),
+        };
+        write!(out, "  {} ({}, {source}): ", cal.id, cal.kind.as_str())?;
+        match state {
+            crate::shell::daysoff::State::Read(d) => {
+                let events: Vec<String> = d
+                    .events_in(horizon)
+                    .map(|e| {
+                        if e.first == e.last {
+                            e.first.to_string()
+                        } else {
+                            format!("{} to {}", e.first, e.last)
+                        }
+                    })
+                    .collect();
+                let (skipped, moved) = crate::core::daysoff::effects(roster, i, d, horizon);
+                writeln!(
+                    out,
+                    "{} event{} in the horizon{}; skips {skipped} meeting{}, moves {moved}",
+                    events.len(),
+                    if events.len() == 1 { "" } else { "s" },
+                    if events.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", events.join(", "))
+                    },
+                    if skipped == 1 { "" } else { "s" },
+                )?;
+            }
+            crate::shell::daysoff::State::NeverFetched => {
+                writeln!(out, "never fetched: no days off")?;
+                warnings.push(Warning {
+                    origin: config.roster.display().to_string(),
+                    message: format!(
+                        "calendar `{}` was never fetched: it gives no days off until it is",
+                        cal.id
+                    ),
+                });
+            }
+            crate::shell::daysoff::State::Unreadable(why) => {
+                writeln!(out, "unreadable ({why}): no days off")?;
+                warnings.push(Warning {
+                    origin: config.roster.display().to_string(),
+                    message: format!(
+                        "calendar `{}` cannot be read ({why}): it gives no days off",
+                        cal.id
+                    ),
+                });
+            }
+        }
+    }
+    Ok(warnings)
 }
 
 /// How mail leaves, as the `mail:` line says it: the SMTP URL masked, with
@@ -141,4 +219,21 @@ fn config_warnings(config: &Config) -> Vec<Warning> {
         }],
         _ => Vec::new(),
     }
+}
+
+/// The reports' own choices (made on their page), counted, never named:
+/// they override the roster, so whoever edits it learns they exist.
+fn own_choices(roster: &crate::core::roster::Roster, out: &mut dyn Write) -> std::io::Result<()> {
+    let own = &roster.own;
+    if own.count() == 0 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "own:      {} reports' own choices override the roster ({} opted out, {} paused, {} chose prompt tags); they are theirs to change, on their own page",
+        own.count(),
+        own.opted_out(),
+        own.paused,
+        own.skipping
+    )
 }

@@ -28,8 +28,23 @@ pub fn export(
     );
     let organizer = service::organizer(config);
     let history = service::history(config)?;
-    let doc =
-        feed::render(roster, &history, &args.person, window, organizer, now).map_err(|_| {
+    // The feed URL names the report's own page; so does its export, when
+    // the person has a secret.
+    let person = args.person.trim().to_ascii_lowercase();
+    let secret = crate::shell::ledger::Ledger::open_existing(&config.state_dir)
+        .and_then(|l| l.map(|l| l.feed_secret(&person)).transpose())
+        .map_err(service::ServiceError::from)?
+        .flatten();
+    let page = secret.map(|s| crate::shell::daemon::secrets::page_url(&config.http.public_url, &s));
+    let doc = feed::person_pairs(roster, &args.person)
+        .map(|(name, pairs)| {
+            let link = page.as_deref().map(|url| feed::PageLink {
+                report: &person,
+                url,
+            });
+            feed::render_pairs_linked(roster, &history, name, &pairs, window, organizer, now, link)
+        })
+        .map_err(|_| {
             // One message for an unknown address and an opted-out report,
             // and hints drawn only from people who may be named.
             InputErrors::from(InputError {

@@ -166,8 +166,22 @@ pub fn run(
         }
         _ => {}
     }
-    let roster = load::load_roster(&config)?;
+    let mut roster = load::load_roster(&config)?;
     init_logging(&config.log_level, env);
+    // A calendar source never fetched is fetched once, here, so that a
+    // first `check` or `preview` already sees its days off.
+    let failed = if matches!(cli.command, Command::FeedUrl(_)) {
+        Vec::new()
+    } else {
+        crate::shell::daysoff::fetch_missing(&config.state_dir, &roster, now)
+    };
+    for (id, why) in &failed {
+        tracing::warn!("calendar {id}: cannot fetch ({why}); it gives no days off until it can");
+    }
+    if !roster.calendars.is_empty() {
+        let range = crate::shell::daysoff::range(today, config.dispatch.horizon_weeks);
+        crate::shell::daysoff::load_into(&config.state_dir, &mut roster, range);
+    }
     let loaded = load::Loaded { config, roster };
     match &cli.command {
         Command::Check => check::check(&loaded, today, out),

@@ -83,15 +83,26 @@ impl Worker {
         let mut lead = None;
         let mut unbuilt_error = None;
         if job == Job::Reconcile {
+            // The reports' own choices as the ledger has them now: a page
+            // answered while a roster reload was parsing may have been
+            // swapped out by it; merged again here, none is ever lost.
+            let choices = ledger.own_choices()?;
+            if shared.current().roster.own.choices() != &choices {
+                shared.set_roster_choices(&choices);
+            }
             let current = shared.current();
             let service::Reconciled {
-                outcome,
                 queued: n,
+                series,
                 unbuilt,
             } = service::reconcile(&shared.config, &current.roster, &mut ledger, started)?;
             queued = n;
-            // Whoever left (an opt-out too) loses their feed secret for good.
-            ledger.forget_feed_secrets(|person| current.roster.knows(person))?;
+            // Whoever left (an opt-out too) loses their feed secret for
+            // good; a report who opted out on their own page keeps it, so
+            // the page can still let them opt back in (their feed is gone).
+            ledger.forget_feed_secrets(|person| {
+                current.roster.knows(person) || current.roster.own.chose_opt_out(person)
+            })?;
             if !unbuilt.is_empty() {
                 // The others are queued; this shows in /healthz as degraded.
                 // Only positions: a reason may quote a name.
@@ -103,10 +114,10 @@ impl Worker {
                     at.join(", ")
                 ));
             }
-            if !outcome.series.is_empty() {
+            if series > 0 {
                 // A split series changes the history feeds and previews are built on.
-                let history = crate::core::reconcile::history(&ledger.sent()?);
-                shared.set_current(current.roster.clone(), history);
+                let history = ledger.history()?;
+                shared.set_history(history);
             }
             lead = Some(plan::next_lead_entry(
                 &current.roster,

@@ -18,11 +18,14 @@
 //! - `reload`: roster edits, swapped in or reported by location.
 //! - `supervise`: panics in tasks, logged and shown in `/healthz`.
 //! - `state`: what the tasks share.
-//! - `http`: feeds, `/healthz`, `/metrics`, within limits.
+//! - `http`: feeds, each person's own page (`/me/<secret>`), `/healthz`,
+//!   `/metrics`, within limits.
 //! - `watch`: roster file changes.
+//! - `calendars`: calendar sources of days off, fetched when due.
 //! - `secrets`: feed secrets.
 //! - [`sd_notify`]: systemd readiness, status and watchdog.
 
+mod calendars;
 pub(crate) mod http;
 mod job;
 mod reload;
@@ -106,7 +109,7 @@ pub async fn run(
     let roster = load::load_roster(&config)?;
     let mut ledger = Ledger::open(&config.state_dir)?;
     ledger.check()?;
-    let history = crate::core::reconcile::history(&ledger.sent()?);
+    let history = ledger.history()?;
     let sender =
         Sender::new(&config.mail.transport).map_err(|e| anyhow::anyhow!("mail transport: {e}"))?;
     let secrets = secrets::Secrets::new(ledger.feed_secrets()?);
@@ -120,6 +123,11 @@ pub async fn run(
         "HTTP server",
         http::serve(listener, shared.clone(), limits, http_stopped),
     );
+    let failed = calendars::at_start(&shared).await;
+    let refresher = tokio::spawn(calendars::run(shared.clone(), failed));
+    let stop_refresher = refresher.abort_handle();
+    let s = shared.clone();
+    tokio::spawn(async move { supervise::join(&s, "calendar refresh", refresher).await });
     let worker = Arc::new(Worker::new(shared.clone(), ledger, sender, lock));
     tracing::info!(
         "touchbase {} serving feeds on {address}, {} active pairs",
@@ -139,6 +147,7 @@ pub async fn run(
     scheduler::run(&shared, &worker, events, shutdown).await;
 
     tracing::info!("stopped");
+    stop_refresher.abort();
     let _ = stop_http.send(true);
     drop(watcher);
     let _ = tokio::time::timeout(Duration::from_millis(500), http).await;

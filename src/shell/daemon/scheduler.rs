@@ -53,6 +53,8 @@ enum Event {
     Finished(Result<anyhow::Result<Report>, JoinError>),
     Reload,
     Edited,
+    Chosen,
+    DaysOff,
     Timer,
     Watchdog,
 }
@@ -108,6 +110,8 @@ pub async fn run(
             r = finish(&mut running) => Event::Finished(r),
             () = reload.notified() => Event::Reload,
             Some(()) = edits.recv() => Event::Edited,
+            () = shared.page.nudge.notified() => Event::Chosen,
+            () = shared.days_off_changed.notified() => Event::DaysOff,
             () = tokio::time::sleep(nap) => Event::Timer,
             () = tick(&mut watchdog) => Event::Watchdog,
         };
@@ -130,6 +134,9 @@ pub async fn run(
                     wanted = Some(Job::Reconcile);
                 }
             }
+            // A report's own choice, already merged into the roster.
+            Event::Chosen => wanted = Some(Job::Reconcile),
+            Event::DaysOff => wanted = Some(Job::Reconcile),
             Event::Timer => {}
             Event::Watchdog => notifier.notify("WATCHDOG=1"),
         }

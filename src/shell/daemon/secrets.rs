@@ -4,7 +4,7 @@
 //! characters select the entry and the whole is then compared in constant
 //! time, so response timing tells nothing about how much of a guess was
 //! right beyond the selector. A wrong, rotated or unknown secret is the
-//! same 404.
+//! same 404. The secret also opens the person's own page, `/me/<secret>`.
 
 use std::collections::HashMap;
 
@@ -20,6 +20,12 @@ pub fn generate() -> Result<String, getrandom::Error> {
     let mut buf = [0u8; BYTES];
     getrandom::getrandom(&mut buf)?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The address of the person's own page: the same secret as their feed,
+/// so rotating one rotates the other.
+pub fn page_url(public_url: &str, secret: &str) -> String {
+    format!("{public_url}/me/{secret}")
 }
 
 /// Whether two byte strings are equal, in time that depends only on their

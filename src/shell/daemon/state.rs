@@ -76,7 +76,7 @@ pub struct Feed {
 pub struct FeedCache {
     /// The generation and local day they were rendered for.
     pub key: (u64, Option<Date>),
-    /// Person (lowercased address) → feed.
+    /// Secret → feed.
     pub feeds: HashMap<String, Feed>,
 }
 
@@ -100,6 +100,9 @@ pub struct Health {
     pub panics: u64,
     /// The task that panicked last, and when.
     pub last_panic: Option<String>,
+    /// Calendar sources whose last fetch failed: id -> why (the last good
+    /// copy stays in use).
+    pub calendars: std::collections::BTreeMap<String, String>,
 }
 
 impl Health {
@@ -109,6 +112,7 @@ impl Health {
             || self.held_back.is_some()
             || self.last_error.is_some()
             || self.panics > 0
+            || !self.calendars.is_empty()
     }
 }
 
@@ -139,6 +143,12 @@ pub struct Metrics {
     pub feed_404: AtomicU64,
     /// Other statuses (405, 400).
     pub feed_other: AtomicU64,
+    /// Calendar fetches that brought a new copy.
+    pub calendar_fetched: AtomicU64,
+    /// Calendar fetches answered 304 (the copy is current).
+    pub calendar_not_modified: AtomicU64,
+    /// Calendar fetches that failed (the last good copy stays).
+    pub calendar_errors: AtomicU64,
 }
 
 impl Metrics {
@@ -171,6 +181,11 @@ pub struct Shared {
     pub health: Mutex<Health>,
     /// Counters.
     pub metrics: Metrics,
+    /// The self-service pages' key, rate limits and reconcile requests.
+    pub page: super::http::me::PageState,
+    /// Notified when a calendar source brought new days off: the
+    /// scheduler reconciles.
+    pub days_off_changed: tokio::sync::Notify,
 }
 
 impl Shared {
@@ -193,6 +208,8 @@ impl Shared {
             today_date: std::sync::atomic::AtomicI32::new(0),
             health: Mutex::new(Health::default()),
             metrics: Metrics::default(),
+            page: Default::default(),
+            days_off_changed: tokio::sync::Notify::new(),
             config,
         }
     }
@@ -224,6 +241,36 @@ impl Shared {
         };
         *guard = Arc::new(next);
         self.generation.store(generation, Ordering::Release);
+    }
+
+    /// Replaces the history, keeping the roster in force (which may have
+    /// changed while a reconcile ran: a report's own choice, a reload).
+    pub fn set_history(&self, history: History) {
+        let roster = self.current().roster.clone();
+        self.set_current(roster, history);
+    }
+
+    /// Merges `choices` (the reports' own, from the ledger) into the
+    /// roster in force, replacing those merged before, and places the
+    /// `time = "auto"` pairs again: a report back from an opt-out needs a
+    /// slot, one who left frees theirs for pairs not yet sent.
+    pub fn set_roster_choices(&self, choices: &crate::core::own::Choices) {
+        let current = self.current();
+        let mut roster = (*current.roster).clone();
+        crate::core::own::apply(&mut roster, choices);
+        if let Err(e) = crate::shell::load::place(&self.config, &mut roster) {
+            // Positions only: the message names people.
+            let at: Vec<String> =
+                e.0.iter()
+                    .map(|e| format!("{} ({})", e.origin, e.key))
+                    .collect();
+            tracing::warn!(
+                "after a report's own choice, no slot for the `time = \"auto\"` pairs at {}; \
+                 `touchbase check` says why",
+                at.join(", ")
+            );
+        }
+        self.set_current(Arc::new(roster), current.history.clone());
     }
 
     /// Runs `f` on the health record.

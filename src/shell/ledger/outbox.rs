@@ -77,48 +77,40 @@ pub fn backoff(attempts: u32) -> i64 {
     (30_i64 << exp).min(3600)
 }
 
-pub(super) fn enqueue<E>(
-    tx: &Transaction<'_>,
-    messages: impl IntoIterator<Item = Result<NewMessage, E>>,
-    now: i64,
-) -> rusqlite::Result<Result<usize, E>> {
+/// Queues `m` unless a message with its Message-ID was queued before;
+/// a message that could not be built (`m.failed`) is recorded as failed
+/// at once. Returns how many rows were newly queued to be sent (0 or 1).
+pub(super) fn enqueue(tx: &Transaction<'_>, m: &NewMessage, now: i64) -> rusqlite::Result<usize> {
     let mut stmt = tx.prepare_cached(
         "INSERT INTO messages (message_id, uid, recurrence_id, sequence, method, recipient, subject,
                                content_hash, body, created_at, state, next_attempt_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued', ?10)
          ON CONFLICT (message_id) DO NOTHING",
     )?;
-    let mut fail = tx.prepare_cached(
-        "UPDATE messages SET state = 'failed', last_error = ?2, sent_at = ?3
-         WHERE message_id = ?1 AND state = 'queued'",
-    )?;
-    let mut n = 0;
-    for m in messages {
-        let m = match m {
-            Ok(m) => m,
-            Err(e) => return Ok(Err(e)),
-        };
-        let inserted = stmt.execute(params![
-            m.message_id,
-            m.uid,
-            m.recurrence_id,
-            m.sequence,
-            m.method,
-            m.recipient,
-            m.subject,
-            m.content_hash,
-            m.body,
-            now
-        ])?;
-        match &m.failed {
-            Some(why) if inserted > 0 => {
-                fail.execute(params![m.message_id, why, now])?;
-            }
-            Some(_) => {}
-            None => n += inserted,
+    let inserted = stmt.execute(params![
+        m.message_id,
+        m.uid,
+        m.recurrence_id,
+        m.sequence,
+        m.method,
+        m.recipient,
+        m.subject,
+        m.content_hash,
+        m.body,
+        now
+    ])?;
+    match &m.failed {
+        Some(why) if inserted > 0 => {
+            let mut fail = tx.prepare_cached(
+                "UPDATE messages SET state = 'failed', last_error = ?2, sent_at = ?3
+                 WHERE message_id = ?1 AND state = 'queued'",
+            )?;
+            fail.execute(params![m.message_id, why, now])?;
+            Ok(0)
         }
+        Some(_) => Ok(0),
+        None => Ok(inserted),
     }
-    Ok(Ok(n))
 }
 
 impl Ledger {

@@ -78,12 +78,25 @@ pub(super) struct Raw {
 
 /// Reads both tables, series grouped by pair and oldest first.
 pub(super) fn read(conn: &Connection) -> rusqlite::Result<Raw> {
-    let mut stmt = conn.prepare(
+    read_series(conn, "1").and_then(|series| read_occurrences(conn, series))
+}
+
+/// The series rows that match `filter` (an SQL condition), and no
+/// occurrences.
+pub(super) fn read_where(conn: &Connection, filter: &str) -> rusqlite::Result<Raw> {
+    Ok(Raw {
+        series: read_series(conn, filter)?,
+        occurrences: Vec::new(),
+    })
+}
+
+fn read_series(conn: &Connection, filter: &str) -> rusqlite::Result<Vec<SeriesRow>> {
+    let mut stmt = conn.prepare(&format!(
         "SELECT uid, pair_uid, manager, manager_name, report, report_name, sequence, state,
                 anchor, first_date, until_date, time, cadence, duration_minutes, timezone,
                 paused_until, fingerprint, paused_from, location
-         FROM series ORDER BY pair_uid, first_date",
-    )?;
+         FROM series WHERE {filter} ORDER BY pair_uid, first_date"
+    ))?;
     let series = stmt
         .query_map([], |r| {
             Ok(SeriesRow {
@@ -109,6 +122,10 @@ pub(super) fn read(conn: &Connection) -> rusqlite::Result<Raw> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(series)
+}
+
+fn read_occurrences(conn: &Connection, series: Vec<SeriesRow>) -> rusqlite::Result<Raw> {
     let mut stmt = conn.prepare(
         "SELECT uid, recurrence_id, fingerprint, state FROM occurrences ORDER BY uid, recurrence_id",
     )?;

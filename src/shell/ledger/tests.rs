@@ -340,3 +340,28 @@ fn check_finds_an_overwritten_page_and_a_write_probe_passes_on_a_good_one() {
         "{found:?}"
     );
 }
+
+#[test]
+fn history_reads_the_ended_paused_and_stopped_series_only() {
+    use crate::core::reconcile::SeriesState;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut l = Ledger::open(dir.path()).expect("open");
+    let mut ended = series("u2", 3);
+    ended.state = SeriesState::Ended;
+    ended.until_date = Some(jiff::civil::date(2027, 2, 1));
+    let mut paused = series("u3", 1);
+    paused.paused_until = Some(jiff::civil::date(2027, 3, 1));
+    paused.paused_from = Some(jiff::civil::date(2027, 2, 2));
+    let mut stopped = series("u4", 2);
+    stopped.state = SeriesState::Cancelled;
+    let all = [series("u1", 0), ended, paused, stopped];
+    l.apply(&all, &[], &[], 100).expect("apply");
+    let read = rows::read_where(&l.conn, HISTORY_ROWS)
+        .expect("reads")
+        .into_sent()
+        .expect("parses");
+    let uids: Vec<&str> = read.series.iter().map(|s| s.uid.as_str()).collect();
+    assert_eq!(uids, ["u2", "u3", "u4"]);
+    assert_eq!(read.series.as_slice(), &all[1..]);
+    l.history().expect("history");
+}

@@ -5,9 +5,12 @@
 //!   for the same input (derived boundaries and Message-ID, injected date).
 //! - [`transport`]: SMTP, sendmail or a folder of `.eml` files, with errors
 //!   sorted into transient (retry) and permanent (give up).
+//! - [`page_link`]: a report's own page, named in their copy of an
+//!   invitation.
 //! - [`sender`]: drains the ledger's outbox through a transport.
 
 pub mod message;
+pub mod page_link;
 pub mod sender;
 pub mod smtp;
 pub mod transport;

@@ -5,12 +5,12 @@ use jiff::civil::Time;
 use jiff::tz::TimeZone;
 
 use super::{
-    key, parse_time, Checker, DEFAULT_CADENCE, DEFAULT_DURATION, DEFAULT_MAX_PER_DAY,
+    key, parse_time, At, Checker, DEFAULT_CADENCE, DEFAULT_DURATION, DEFAULT_MAX_PER_DAY,
     DEFAULT_PROMPTS, DEFAULT_TIME, DEFAULT_TIMEZONE, MAX_DURATION, MAX_PER_DAY, MAX_PROMPTS,
 };
 use crate::core::cadence::{self, Cadence};
 use crate::core::placement::hours::{self, Hours};
-use crate::core::roster::raw::RawSettings;
+use crate::core::roster::raw::SettingsKeys;
 use crate::core::source::{did_you_mean, quoted, Loc};
 
 /// Settings of one level of the cascade, checked; `None` where the level
@@ -25,6 +25,9 @@ pub(super) struct Settings {
     pub(super) location: Option<String>,
     pub(super) hours: Option<Hours>,
     pub(super) max_per_day: Option<u32>,
+    /// Indices of `[[calendars]]`.
+    pub(super) calendars: Option<Vec<usize>>,
+    pub(super) on_day_off: Option<crate::core::roster::OnDayOff>,
 }
 
 /// `time`: a wall-clock time, or `"auto"` (touchbase places the pair).
@@ -49,6 +52,8 @@ impl Settings {
             location: Some(String::new()),
             hours: Some(Hours::standard()),
             max_per_day: Some(DEFAULT_MAX_PER_DAY),
+            calendars: Some(Vec::new()),
+            on_day_off: Some(crate::core::roster::OnDayOff::Skip),
         }
     }
 
@@ -63,15 +68,17 @@ impl Settings {
             location: self.location.or_else(|| parent.location.clone()),
             hours: self.hours.or(parent.hours),
             max_per_day: self.max_per_day.or(parent.max_per_day),
+            calendars: self.calendars.or_else(|| parent.calendars.clone()),
+            on_day_off: self.on_day_off.or(parent.on_day_off),
         }
     }
 }
 
 impl Checker<'_> {
     /// One level's settings, each bad value reported under `prefix`.
-    pub(super) fn settings(&mut self, raw: &RawSettings, prefix: &str) -> Settings {
+    pub(super) fn settings(&mut self, raw: SettingsKeys<'_>, prefix: At) -> Settings {
         let mut s = Settings::default();
-        if let Some(c) = &raw.cadence {
+        if let Some(c) = raw.cadence {
             s.cadence = Cadence::parse(&c.value);
             if s.cadence.is_none() {
                 self.error(
@@ -82,7 +89,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(t) = &raw.time {
+        if let Some(t) = raw.time {
             s.time = if t.value.0.trim().eq_ignore_ascii_case("auto") {
                 Some(TimeSetting::Auto)
             } else {
@@ -97,7 +104,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(d) = &raw.duration_minutes {
+        if let Some(d) = raw.duration_minutes {
             if (1..=MAX_DURATION).contains(&d.value) {
                 s.duration_minutes = u32::try_from(d.value).ok();
             } else {
@@ -109,10 +116,10 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(z) = &raw.timezone {
-            s.timezone = self.timezone(z, &key(prefix, "timezone"));
+        if let Some(z) = raw.timezone {
+            s.timezone = self.timezone(z, prefix);
         }
-        if let Some(n) = &raw.prompts_per_meeting {
+        if let Some(n) = raw.prompts_per_meeting {
             if (1..=MAX_PROMPTS).contains(&n.value) {
                 s.prompts_per_meeting = u32::try_from(n.value).ok();
             } else {
@@ -124,7 +131,7 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(h) = &raw.hours {
+        if let Some(h) = raw.hours {
             match Hours::parse(&h.value) {
                 Ok(parsed) => s.hours = Some(parsed),
                 Err(why) => self.error(
@@ -135,7 +142,7 @@ impl Checker<'_> {
                 ),
             }
         }
-        if let Some(n) = &raw.max_per_day {
+        if let Some(n) = raw.max_per_day {
             if (1..=MAX_PER_DAY).contains(&n.value) {
                 s.max_per_day = u32::try_from(n.value).ok();
             } else {
@@ -147,15 +154,21 @@ impl Checker<'_> {
                 );
             }
         }
-        if let Some(l) = &raw.location {
+        if let Some(l) = raw.location {
             if self.one_line(l, &key(prefix, "location"), "a location") {
                 s.location = Some(l.value.clone());
             }
         }
+        if let Some(list) = &raw.calendars {
+            s.calendars = self.calendar_list(list, &key(prefix, "calendars"));
+        }
+        if let Some(o) = &raw.on_day_off {
+            s.on_day_off = self.on_day_off(o, &key(prefix, "on_day_off"));
+        }
         s
     }
 
-    fn timezone(&mut self, z: &Loc<String>, key: &str) -> Option<(String, TimeZone)> {
+    fn timezone(&mut self, z: &Loc<String>, at: At) -> Option<(String, TimeZone)> {
         let name = z.value.trim();
         // Only IANA names: fixed offsets and POSIX rules would be accepted by
         // the parser but are not time zones a calendar client can look up.
@@ -165,7 +178,7 @@ impl Checker<'_> {
             _ => {
                 let mut e = self.source.error(
                     z.pos,
-                    key,
+                    key(at, "timezone"),
                     quoted(&z.value),
                     "an IANA time zone name such as \"Europe/London\"",
                 );

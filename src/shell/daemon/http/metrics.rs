@@ -104,6 +104,25 @@ pub fn metrics(shared: &Shared) -> Resp {
             ("{status=\"other\"}", g(&m.feed_other)),
         ],
     );
+    put_metric(
+        &mut s,
+        "touchbase_calendar_fetches_total",
+        "counter",
+        "Calendar source fetches (days off) by result.",
+        &[
+            ("{result=\"fetched\"}", g(&m.calendar_fetched)),
+            ("{result=\"not_modified\"}", g(&m.calendar_not_modified)),
+            ("{result=\"error\"}", g(&m.calendar_errors)),
+        ],
+    );
+    let failing = shared.health(|h| h.calendars.len() as u64);
+    put_metric(
+        &mut s,
+        "touchbase_calendar_sources_failing",
+        "gauge",
+        "Calendar sources whose last fetch failed (their last good copy stays in use).",
+        &[("", failing)],
+    );
     let mut r = Response::new(Full::new(Bytes::from(s)));
     r.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -13,7 +13,9 @@
 //!
 //! - `routes`: what each request gets.
 //! - `metrics`: `/metrics`.
+//! - `me`: a person's own page, `/me/<secret>`.
 
+pub(crate) mod me;
 mod metrics;
 mod routes;
 
@@ -202,11 +204,31 @@ impl Connection {
 }
 
 /// Answers `req` on the blocking pool, at most `handlers` at once, and
-/// adds the headers every response carries. The body is never read: no
-/// route takes one.
+/// adds the headers every response carries.
 async fn respond(shared: Arc<Shared>, handlers: Arc<Semaphore>, req: Request<Incoming>) -> Resp {
+    let mut resp = if me::is_page(req.uri().path()) {
+        me::respond(shared, handlers, req).await
+    } else {
+        other(shared, handlers, req).await
+    };
+    let h = resp.headers_mut();
+    // No client may guess another type than the one given, and no page a
+    // feed URL is opened from may learn it (the path is the secret).
+    h.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        HeaderName::from_static("referrer-policy"),
+        HeaderValue::from_static("no-referrer"),
+    );
+    resp
+}
+
+/// Every request but a page's: the body is never read, no route takes one.
+async fn other(shared: Arc<Shared>, handlers: Arc<Semaphore>, req: Request<Incoming>) -> Resp {
     let (parts, _body) = req.into_parts();
-    let mut resp = match handlers.acquire().await {
+    match handlers.acquire().await {
         Ok(_turn) => {
             let s = shared.clone();
             let task = tokio::task::spawn_blocking(move || {
@@ -221,19 +243,7 @@ async fn respond(shared: Arc<Shared>, handlers: Arc<Semaphore>, req: Request<Inc
             }
         }
         Err(_) => routes::text(StatusCode::SERVICE_UNAVAILABLE, "Stopping\n"),
-    };
-    let h = resp.headers_mut();
-    // No client may guess another type than the one given, and no page a
-    // feed URL is opened from may learn it (the path is the secret).
-    h.insert(
-        HeaderName::from_static("x-content-type-options"),
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        HeaderName::from_static("referrer-policy"),
-        HeaderValue::from_static("no-referrer"),
-    );
-    resp
+    }
 }
 
 #[cfg(test)]

@@ -29,7 +29,8 @@ pub fn text(status: StatusCode, body: &'static str) -> Resp {
     r
 }
 
-fn not_found() -> Resp {
+/// The one 404: for a wrong secret, a page's as a feed's.
+pub fn not_found() -> Resp {
     text(StatusCode::NOT_FOUND, "Not found\n")
 }
 
@@ -68,7 +69,7 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
     let feed = valid
         .then(|| shared.person_for(secret))
         .flatten()
-        .and_then(|p| feed_for(shared, &p));
+        .and_then(|p| feed_for(shared, &p, secret));
     let Some(feed) = feed else {
         Metrics::inc(&m.feed_404);
         return not_found();
@@ -105,14 +106,16 @@ fn feed_response(shared: &Shared, secret: &str, headers: &hyper::HeaderMap) -> R
     r
 }
 
-/// The feed of `person`, from the cache or rendered now.
-fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
+/// The feed of `person`, from the cache or rendered now. The cache is
+/// keyed by the secret: a report's feed names their page, whose address
+/// holds it, so a rotated secret never gets a feed rendered for the old one.
+fn feed_for(shared: &Shared, person: &str, secret: &str) -> Option<Feed> {
     let now = shared.clock.now();
     let today = shared.today(now)?;
     let key = (shared.generation.load(Ordering::Acquire), Some(today));
     if let Ok(cache) = shared.feeds.read() {
         if cache.key == key {
-            if let Some(f) = cache.feeds.get(person) {
+            if let Some(f) = cache.feeds.get(secret) {
                 return Some(f.clone());
             }
         }
@@ -125,7 +128,8 @@ fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
     let window = feed::served_window(today, config.dispatch.horizon_weeks);
     let org = crate::shell::service::organizer(config);
     let (name, pairs) = current.directory.lookup(&current.roster, person).ok()?;
-    let body = feed::render_pairs(
+    let page = crate::shell::daemon::secrets::page_url(&config.http.public_url, secret);
+    let body = feed::render_pairs_linked(
         &current.roster,
         &current.history,
         name,
@@ -133,6 +137,10 @@ fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
         window,
         org,
         now,
+        Some(feed::PageLink {
+            report: person,
+            url: &page,
+        }),
     );
     let etag = format!("\"{}\"", hex128(&[body.as_bytes()]));
     let feed = Feed {
@@ -144,7 +152,7 @@ fn feed_for(shared: &Shared, person: &str) -> Option<Feed> {
             cache.key = key;
             cache.feeds.clear();
         }
-        cache.feeds.insert(person.to_string(), feed.clone());
+        cache.feeds.insert(secret.to_string(), feed.clone());
     }
     Some(feed)
 }
@@ -162,6 +170,7 @@ fn healthz(shared: &Shared) -> Resp {
         "queue": h.queued,
         "panics": h.panics,
         "last_panic": h.last_panic,
+        "calendars": h.calendars,
     });
     let mut r = Response::new(Full::new(Bytes::from(body.to_string())));
     r.headers_mut().insert(

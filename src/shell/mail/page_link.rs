@@ -1,0 +1,60 @@
+//! The line that gives a report the address of their own page (pause,
+//! opt out, prompts), added to their copy of an invitation when
+//! `invite_reports` is on. The manager's copy never carries it.
+
+use super::message::Invitation;
+use crate::core::page::escape;
+
+/// What the line says before the address.
+const LABEL: &str = "Your own page (pause, opt out, prompts; private to you):";
+
+/// Adds the page at `url` to the end of both bodies of `inv`.
+pub fn with_page_link(inv: &mut Invitation, url: &str) {
+    if !inv.text.ends_with('\n') {
+        inv.text.push('\n');
+    }
+    inv.text.push_str(&format!("\n{LABEL} {url}\n"));
+    let url = escape(url);
+    let p = format!(
+        "<p style=\"margin:16px 0 0;font-size:13px\">{LABEL} <a href=\"{url}\">{url}</a></p>"
+    );
+    // Inside the body's last element (its wrapper), when it has one.
+    match inv.html.rfind("</div>") {
+        Some(at) if inv.html[at..].trim() == "</div>" => inv.html.insert_str(at, &p),
+        _ => inv.html.push_str(&p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_link_ends_both_bodies() {
+        let mut inv = Invitation {
+            from_name: None,
+            from_email: "touchbase@example.com".into(),
+            to_name: "Grace".into(),
+            to_email: "grace@example.com".into(),
+            subject: "1:1".into(),
+            text: "Hello Grace,\n".into(),
+            html: "<div><p>Hello Grace,</p></div>".into(),
+            method: crate::core::ical::Method::Request,
+            ics: String::new(),
+            message_id: "a@example.com".into(),
+            date: 0,
+        };
+        with_page_link(&mut inv, "http://h/me/ab&c");
+        assert!(
+            inv.text.ends_with(&format!("{LABEL} http://h/me/ab&c\n")),
+            "{}",
+            inv.text
+        );
+        assert!(
+            inv.html
+                .ends_with("<a href=\"http://h/me/ab&amp;c\">http://h/me/ab&amp;c</a></p></div>"),
+            "{}",
+            inv.html
+        );
+    }
+}
