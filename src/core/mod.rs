@@ -19,6 +19,8 @@
 //! - [`plan`]: every meeting of a roster in a window, with its prompts.
 //! - `group`: items grouped per manager in one pass.
 //! - `check`: the summary, warnings and fairness report of `touchbase check`.
+//! - [`placement`]: `time = "auto"` pairs placed inside both people's
+//!   `hours`, clear of each other's 1:1s; the overlap and hours warnings.
 //! - [`events`]: the `VEVENT`s of a pair (masters, overrides) as data.
 //! - `ical`: the iCalendar (RFC 5545) writer and the `VEVENT` renderer.
 //! - [`feed`]: a person's feed document (`METHOD:PUBLISH`).

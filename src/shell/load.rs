@@ -188,7 +188,7 @@ pub fn place(config: &Config, roster: &mut Roster) -> Result<(), InputErrors> {
         .into()
     };
     let sent = match crate::shell::ledger::Ledger::open_existing(&config.state_dir) {
-        Ok(Some(ledger)) => ledger.sent().map_err(ledger_error)?,
+        Ok(Some(ledger)) => ledger.active_series().map_err(ledger_error)?,
         Ok(None) => Default::default(),
         Err(e) => return Err(ledger_error(e)),
     };

@@ -257,6 +257,14 @@ impl Ledger {
         Ok(crate::core::reconcile::history(&sent))
     }
 
+    /// The series in force (state `active`) and no occurrences: what
+    /// placement needs to keep each `time = "auto"` pair's sent slot,
+    /// without reading every meeting update ever sent.
+    pub fn active_series(&self) -> Result<Sent, LedgerError> {
+        let raw = rows::read_where(&self.conn, "state = 'active'").map_err(|e| self.err(e))?;
+        raw.into_sent().map_err(|c| c.at(&self.path))
+    }
+
     /// Records a reconcile's outcome in one transaction: the series and
     /// occurrence states it leaves behind and the messages it queues. A
     /// crash before the commit leaves the ledger as it was, and the next
