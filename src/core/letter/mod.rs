@@ -105,10 +105,6 @@ pub struct Reader {
     pub other: String,
     /// The other person's zone.
     pub other_zone: Zone,
-    /// The reader's own page (`GET /me/<secret>`), where a report pauses
-    /// or opts out; the one place its link goes into mails once the page
-    /// exists. `None`: the mail points to the roster's keeper instead.
-    pub own_page: Option<String>,
 }
 
 /// One meeting, with its prompts when they are due.

@@ -56,6 +56,22 @@ fn the_week_starts_on_monday_and_the_digest_is_due_at_seven_local() {
 }
 
 #[test]
+fn the_digest_is_due_on_the_first_day_of_the_managers_hours() {
+    let roster = crate::core::roster::parse(&crate::core::source::SourceText::new(
+        "r.toml",
+        "[[managers]]\nemail = \"a@example.com\"\ntimezone = \"Europe/London\"\nhours = \"Tue-Fri 08:00-16:00, Sun 10:00-12:00\"\n\n[[managers]]\nemail = \"b@example.com\"\ntimezone = \"Europe/London\"\n",
+    ))
+    .expect("roster");
+    let tz = zone("Europe/London").tz;
+    let monday = "2027-01-04".parse().unwrap();
+    // Tuesday comes before Sunday in a week that starts on Monday.
+    let at = digest_due(&roster.managers[0], &tz, monday).unwrap();
+    assert_eq!(at.to_string(), "2027-01-05T07:00:00Z");
+    let at = digest_due(&roster.managers[1], &tz, monday).unwrap();
+    assert_eq!(at.to_string(), "2027-01-04T07:00:00Z");
+}
+
+#[test]
 fn a_letter_says_the_same_in_both_parts() {
     let l = write(
         "S & <T>".into(),

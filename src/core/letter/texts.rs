@@ -109,12 +109,9 @@ pub fn series(r: &Reader, s: &SeriesFacts, headline: &str, updated: bool) -> Let
             b.push(meeting_block(r, m));
         }
     }
+    // A report's copy also names their own page, added by the shell
+    // (`shell::mail::page_link`), which knows the secret.
     b.push(Block::Heading("Changing something".into()));
-    if let Some(page) = &r.own_page {
-        b.push(Block::Para(format!(
-            "Your own page pauses these meetings, opts you out or skips topics: {page}"
-        )));
-    }
     b.push(Block::Para(
         "The time, cadence and place come from the touchbase roster: to change them, ask whoever keeps it for your team. Accept or decline this invitation in your calendar like any other meeting.".into(),
     ));

@@ -2,7 +2,7 @@
 //! and the weekly digest is due at 07:00 on its first working day.
 //!
 //! [`first_working_day`] is the one place that decides which day that is:
-//! Monday, until the roster says when each manager works.
+//! the first day of the manager's `hours` (Monday by default).
 
 use jiff::civil::{Date, Weekday};
 use jiff::tz::TimeZone;
@@ -19,10 +19,16 @@ pub fn monday_of(d: Date) -> Date {
     d.checked_sub(back.days()).unwrap_or(d)
 }
 
-/// The first working day of `manager`'s week starting `monday`.
-pub fn first_working_day(_manager: &Manager, monday: Date) -> Date {
+/// The first working day of `manager`'s week starting `monday`: the
+/// first day their `hours` hold any time on (Monday for the default
+/// `Mon-Fri 09:00-17:00`, Tuesday for `"Tue-Fri 08:00-16:00"`); Monday
+/// when they hold none.
+pub fn first_working_day(manager: &Manager, monday: Date) -> Date {
     debug_assert_eq!(monday.weekday(), Weekday::Monday);
+    let first = (0..7).find(|&d| manager.hours.works_on(d)).unwrap_or(0);
     monday
+        .checked_add(i64::try_from(first).unwrap_or(0).days())
+        .unwrap_or(monday)
 }
 
 /// When the digest of the week starting `monday` is due: [`DIGEST_HOUR`]

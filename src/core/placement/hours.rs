@@ -73,6 +73,15 @@ impl Hours {
         Ok(Hours { week })
     }
 
+    /// Whether any hours fall on `day` (0 is Monday, 6 Sunday).
+    pub fn works_on(&self, day: usize) -> bool {
+        day < 7
+            && self
+                .week
+                .first_in(day * PER_DAY, (day + 1) * PER_DAY)
+                .is_some()
+    }
+
     /// The default, `Mon-Fri 09:00-17:00`.
     pub fn standard() -> Hours {
         let mut week = Week::EMPTY;

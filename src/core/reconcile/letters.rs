@@ -166,7 +166,6 @@ pub(super) fn letter(
             is_manager: to_manager,
             other: other.name.clone(),
             other_zone: theirs.clone(),
-            own_page: None,
         }
     });
     let facts = reader.as_ref().zip(about);

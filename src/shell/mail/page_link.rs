@@ -18,9 +18,11 @@ pub fn with_page_link(inv: &mut Invitation, url: &str) {
     let p = format!(
         "<p style=\"margin:16px 0 0;font-size:13px\">{LABEL} <a href=\"{url}\">{url}</a></p>"
     );
-    // Inside the body's last element (its wrapper), when it has one.
+    // Inside the body's last element (the letter's column), when it has one.
     match inv.html.rfind("</div>") {
-        Some(at) if inv.html[at..].trim() == "</div>" => inv.html.insert_str(at, &p),
+        Some(at) if matches!(inv.html[at..].trim(), "</div>" | "</div></body></html>") => {
+            inv.html.insert_str(at, &p)
+        }
         _ => inv.html.push_str(&p),
     }
 }
@@ -56,5 +58,30 @@ mod tests {
             "{}",
             inv.html
         );
+    }
+
+    #[test]
+    fn the_link_goes_inside_a_whole_documents_column() {
+        let mut inv = Invitation {
+            from_name: None,
+            from_email: "touchbase@example.com".into(),
+            to_name: "Grace".into(),
+            to_email: "grace@example.com".into(),
+            subject: "1:1".into(),
+            text: "Hello Grace,".into(),
+            html: "<!DOCTYPE html><html lang=\"en\"><body><div><p>Hello</p></div></body></html>".into(),
+            method: crate::core::ical::Method::Request,
+            ics: String::new(),
+            message_id: "a@example.com".into(),
+            date: 0,
+        };
+        with_page_link(&mut inv, "http://h/me/x");
+        assert!(
+            inv.html
+                .ends_with("<a href=\"http://h/me/x\">http://h/me/x</a></p></div></body></html>"),
+            "{}",
+            inv.html
+        );
+        assert!(inv.text.starts_with("Hello Grace,\n\n"), "{}", inv.text);
     }
 }
