@@ -122,6 +122,7 @@ pub fn series_slots<'r>(series: &Series<'r>, window: Window) -> Slots<'r> {
         until,
         next,
         days_off: series.days_off,
+        work_days: series.work_days,
         next_day: next_day.then_some(window),
     }
 }
@@ -140,6 +141,8 @@ pub struct Slots<'a> {
     paused: (u32, u32),
     /// Days off (sorted): meetings on them do not take place.
     days_off: &'a [Date],
+    /// The weekdays a moved meeting may go to.
+    work_days: u8,
     /// With `on_day_off = "next_day"`: the window, which a moved meeting's
     /// new date must be in.
     next_day: Option<Window>,
@@ -157,6 +160,7 @@ impl<'a> Slots<'a> {
             next: u32::MAX,
             paused: (0, 0),
             days_off: &[],
+            work_days: crate::core::roster::WEEKDAYS,
             next_day: None,
         }
     }
@@ -188,7 +192,8 @@ impl Iterator for Slots<'_> {
                     continue;
                 };
                 let following = nth_date(self.anchor, self.cadence, n.saturating_add(1));
-                match crate::core::daysoff::next_day(date, self.days_off, following) {
+                match crate::core::daysoff::next_day(date, self.days_off, self.work_days, following)
+                {
                     Some(moved) if window.contains(moved) => date = moved,
                     _ => continue,
                 }

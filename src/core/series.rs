@@ -149,6 +149,9 @@ pub struct Series<'r> {
     pub days_off: &'r [Date],
     /// What a day off does to a meeting.
     pub on_day_off: OnDayOff,
+    /// The weekdays a moved meeting may go to (see
+    /// [`crate::core::roster::Placing::work_days`]).
+    pub work_days: u8,
 }
 
 impl Series<'_> {
@@ -231,7 +234,7 @@ impl Series<'_> {
             return None;
         }
         let next = nth_date(self.anchor, self.cadence, k.saturating_add(1));
-        crate::core::daysoff::next_day(date, self.days_off, next)
+        crate::core::daysoff::next_day(date, self.days_off, self.work_days, next)
     }
 
     /// How many of its occurrences before occurrence `k` take place (pauses
@@ -283,6 +286,7 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
             pause,
             days_off: &pair.days_off,
             on_day_off: pair.on_day_off,
+            work_days: pair.placing.work_days,
         });
     }
     let from = past.iter().map(|p| p.until).max();
@@ -304,6 +308,7 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
         pause,
         days_off: &pair.days_off,
         on_day_off: pair.on_day_off,
+        work_days: pair.placing.work_days,
     });
     out
 }

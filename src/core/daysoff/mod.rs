@@ -113,22 +113,27 @@ impl DaysOff {
 }
 
 /// Where `next_day` moves a meeting dated `date` (a day off): the next
-/// working day (Monday to Friday) that is no day off (`days_off`, sorted)
-/// and comes before `before` (the series' next meeting, so a pair never
-/// meets twice between two dates of its cadence), within a week. `None`:
-/// no such day, and the meeting is skipped.
+/// working day of both people (`work_days`, see
+/// [`crate::core::roster::Placing::work_days`]) that is no day off
+/// (`days_off`, sorted) and comes before `before` (the series' next
+/// meeting, so a pair never meets twice between two dates of its
+/// cadence), within a week. `None`: no such day, and the meeting is
+/// skipped.
 ///
-/// This is the one place the move rule lives; a later rule (people's
-/// working hours, other 1:1s in the slot) extends it here.
-pub fn next_day(date: Date, days_off: &[Date], before: Option<Date>) -> Option<Date> {
-    use jiff::civil::Weekday;
+/// This is the one place the move rule lives.
+pub fn next_day(
+    date: Date,
+    days_off: &[Date],
+    work_days: u8,
+    before: Option<Date>,
+) -> Option<Date> {
     let mut d = date;
     for _ in 0..7 {
         d = d.tomorrow().ok()?;
         if before.is_some_and(|b| d >= b) {
             return None;
         }
-        let working = !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday);
+        let working = work_days & (1 << d.weekday().to_monday_zero_offset()) != 0;
         if working && days_off.binary_search(&d).is_err() {
             return Some(d);
         }
@@ -202,7 +207,7 @@ pub fn effects(
         {
             let following = crate::core::cadence::nth_date(p.start, p.cadence, slot.occurrence + 1);
             let moves = p.on_day_off == crate::core::roster::OnDayOff::NextDay
-                && next_day(slot.date, &p.days_off, following).is_some();
+                && next_day(slot.date, &p.days_off, p.placing.work_days, following).is_some();
             if moves {
                 moved += 1;
             } else {

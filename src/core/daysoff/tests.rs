@@ -319,20 +319,78 @@ fn next_day_is_the_next_free_working_day_before_the_next_meeting() {
     // month boundary).
     let off = [date(2027, 4, 30)];
     assert_eq!(
-        next_day(date(2027, 4, 30), &off, Some(date(2027, 5, 7))),
+        next_day(
+            date(2027, 4, 30),
+            &off,
+            crate::core::roster::WEEKDAYS,
+            Some(date(2027, 5, 7))
+        ),
         Some(date(2027, 5, 3))
     );
     // Monday off too: Tuesday.
     let off = [date(2027, 4, 30), date(2027, 5, 3)];
     assert_eq!(
-        next_day(date(2027, 4, 30), &off, Some(date(2027, 5, 7))),
+        next_day(
+            date(2027, 4, 30),
+            &off,
+            crate::core::roster::WEEKDAYS,
+            Some(date(2027, 5, 7))
+        ),
         Some(date(2027, 5, 4))
     );
     // Not on or after the next meeting.
     assert_eq!(
-        next_day(date(2027, 4, 30), &off, Some(date(2027, 5, 4))),
+        next_day(
+            date(2027, 4, 30),
+            &off,
+            crate::core::roster::WEEKDAYS,
+            Some(date(2027, 5, 4))
+        ),
         None
     );
+    // Both work Tuesday to Thursday only (bits 1 to 3): Tuesday, not the
+    // free Monday.
+    let off = [date(2027, 4, 30)];
+    assert_eq!(
+        next_day(date(2027, 4, 30), &off, 0b000_1110, Some(date(2027, 5, 7))),
+        Some(date(2027, 5, 4))
+    );
+    // Saturday work counts when both people's hours hold it.
+    assert_eq!(
+        next_day(date(2027, 4, 30), &[], 0b010_0000, None),
+        Some(date(2027, 5, 1))
+    );
+}
+
+#[test]
+fn work_days_are_the_days_of_both_peoples_hours() {
+    let text = r#"
+[[managers]]
+email = "a@example.com"
+hours = "Mon-Thu 09:00-17:00"
+
+  [[managers.reports]]
+  email = "b@example.com"
+  start = "2027-01-05"
+  hours = "Tue-Sat 09:00-17:00"
+
+  [[managers.reports]]
+  email = "c@example.com"
+  start = "2027-01-05"
+  hours = "Fri 09:00-12:00"
+
+[[managers]]
+email = "d@example.com"
+
+  [[managers.reports]]
+  email = "e@example.com"
+  start = "2027-01-05"
+"#;
+    let roster = crate::core::roster::parse(&crate::core::source::SourceText::new("r.toml", text))
+        .expect("roster");
+    let days: Vec<u8> = roster.pairs.iter().map(|p| p.placing.work_days).collect();
+    // Tue-Thu; no day in common, so Monday to Friday; the default hours.
+    assert_eq!(days, [0b000_1110, 0b001_1111, 0b001_1111]);
 }
 
 #[test]

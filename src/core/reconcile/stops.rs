@@ -78,6 +78,7 @@ fn remembered_pair(s: &SentSeries) -> Pair {
             from: s.shape.anchor,
             report_hours: Hours::standard(),
             key: String::new(),
+            work_days: crate::core::roster::WEEKDAYS,
         },
         calendars: Vec::new(),
         manager_calendars: Vec::new(),
@@ -117,6 +118,11 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
             .iter()
             .find(|p| p.uid == s.pair_uid)
             .map_or(crate::core::roster::OnDayOff::Skip, |p| p.on_day_off),
+        work_days: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(crate::core::roster::WEEKDAYS, |p| p.placing.work_days),
     };
     let Some(mut events) = series_events(&pair, &roster.bank, series, Vec::new()) else {
         cancel(ctx, s);

@@ -164,7 +164,15 @@ pub struct Placing {
     pub report_hours: Hours,
     /// The report's key: `managers[i].reports[j]`.
     pub key: String,
+    /// The weekdays both people work (bit 0 Monday to bit 6 Sunday): the
+    /// days of both `hours`, each read as weekdays of its own zone; Monday
+    /// to Friday when the two share none. `on_day_off = "next_day"` moves
+    /// a meeting only to such a day.
+    pub work_days: u8,
 }
+
+/// Monday to Friday, as [`Placing::work_days`].
+pub const WEEKDAYS: u8 = 0b001_1111;
 
 impl Pair {
     /// Whether anything at all may be scheduled, shown or sent for this pair.

@@ -424,6 +424,7 @@ impl<'a> Validator<'a> {
                 from: start,
                 report_hours: hours,
                 key: at.to_string(),
+                work_days: work_days(&hours, manager.settings.hours.as_ref()),
             },
             calendars,
             manager_calendars,
@@ -480,6 +481,22 @@ pub fn series_uid(manager_key: &str, report_key: &str) -> String {
 
 fn key(prefix: impl std::fmt::Display, name: &str) -> String {
     format!("{prefix}.{name}")
+}
+
+/// The weekdays in both `report`'s and `manager`'s hours (see
+/// [`Placing::work_days`]).
+fn work_days(report: &Hours, manager: Option<&Hours>) -> u8 {
+    let mask = |h: &Hours| {
+        (0..7)
+            .filter(|&d| h.works_on(d))
+            .fold(0u8, |m, d| m | 1 << d)
+    };
+    let both = mask(report) & manager.map_or(0x7f, mask);
+    if both == 0 {
+        super::WEEKDAYS
+    } else {
+        both
+    }
 }
 
 fn display_name(name: Option<&Loc<String>>, email: &str) -> String {

@@ -69,7 +69,8 @@ mod tests {
             to_email: "grace@example.com".into(),
             subject: "1:1".into(),
             text: "Hello Grace,".into(),
-            html: "<!DOCTYPE html><html lang=\"en\"><body><div><p>Hello</p></div></body></html>".into(),
+            html: "<!DOCTYPE html><html lang=\"en\"><body><div><p>Hello</p></div></body></html>"
+                .into(),
             method: crate::core::ical::Method::Request,
             ics: String::new(),
             message_id: "a@example.com".into(),
