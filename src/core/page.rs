@@ -92,21 +92,8 @@ pub struct Page<'a> {
     pub done: Option<Done>,
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Escapes text for HTML content and attribute values: the mails' own.
+pub use crate::core::letter::html::escape;
 
 /// The latest date a pause may run to from `today`.
 pub fn latest_pause(today: Date) -> Date {

@@ -8,6 +8,7 @@
 //! `chrono-tz` (a second copy of the tz database) places local times.
 #![allow(dead_code)]
 
+pub mod browser;
 mod calendar;
 pub mod engines;
 pub mod rosters;

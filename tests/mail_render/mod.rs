@@ -22,20 +22,8 @@ use super::Sample;
 /// The widths rendered, in CSS pixels.
 pub const WIDTHS: [u32; 2] = [375, 800];
 
-/// Flags for a headless run on a machine without a display, a GPU, or a
-/// network it should use.
-const FLAGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--force-device-scale-factor=1",
-];
+#[path = "../common/browser.rs"]
+mod browser;
 
 const MEASURE: &str = r#"<script>
 (function () {
@@ -61,8 +49,9 @@ const MEASURE: &str = r#"<script>
 /// a minute, so that a hang fails the test rather than stalling it.
 fn chromium(args: &[String]) -> String {
     let profile = tempfile::tempdir().expect("profile");
-    let mut child = Command::new("chromium")
-        .args(FLAGS)
+    let mut child = Command::new(browser::CHROMIUM)
+        .args(browser::HEADLESS)
+        .arg("--force-device-scale-factor=1")
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .stdin(Stdio::null())

@@ -92,6 +92,31 @@ pub(super) fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, Messag
     Ok(Mailbox::new(name.map(str::to_string), address))
 }
 
+/// The Date header of `unix` seconds (the epoch for a date before it).
+pub(super) fn date_header(unix: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0))
+}
+
+/// A `multipart/alternative` of `text` and `html`, its boundary derived
+/// from `seed`: every mail's readable parts, to which an invitation adds
+/// its calendar part.
+pub(super) fn text_and_html(seed: &str, text: &str, html: &str) -> MultiPart {
+    MultiPart::alternative()
+        .boundary(format!("alt-{}", &seed[..24]))
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .header(ContentTransferEncoding::QuotedPrintable)
+                .body(text.to_string()),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .header(ContentTransferEncoding::QuotedPrintable)
+                .body(html.to_string()),
+        )
+}
+
 /// The message's bytes, ready for SMTP.
 pub fn build(inv: &Invitation) -> Result<Vec<u8>, MessageError> {
     let seed = hex128(&[b"touchbase-boundary", inv.message_id.as_bytes()]);
@@ -99,27 +124,13 @@ pub fn build(inv: &Invitation) -> Result<Vec<u8>, MessageError> {
         "text/calendar; method={}; charset=UTF-8",
         inv.method.as_str()
     ));
-    let date = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(inv.date).unwrap_or(0));
-    let alternative = MultiPart::alternative()
-        .boundary(format!("alt-{}", &seed[..24]))
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .header(ContentTransferEncoding::QuotedPrintable)
-                .body(inv.text.clone()),
-        )
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_HTML)
-                .header(ContentTransferEncoding::QuotedPrintable)
-                .body(inv.html.clone()),
-        )
-        .singlepart(
-            SinglePart::builder()
-                .header(calendar_type)
-                .header(ContentTransferEncoding::Base64)
-                .body(inv.ics.clone()),
-        );
+    let date = date_header(inv.date);
+    let alternative = text_and_html(&seed, &inv.text, &inv.html).singlepart(
+        SinglePart::builder()
+            .header(calendar_type)
+            .header(ContentTransferEncoding::Base64)
+            .body(inv.ics.clone()),
+    );
     let attachment = SinglePart::builder()
         .header(RawContentType(
             "application/ics; name=\"invite.ics\"".into(),

@@ -4,13 +4,9 @@
 //! for the same input: the boundary comes from the Message-ID, the Date
 //! from the injected clock.
 
-use std::time::{Duration, SystemTime};
-
-use lettre::message::header::{ContentTransferEncoding, ContentType};
-use lettre::message::{MultiPart, SinglePart};
 use lettre::Message;
 
-use super::message::{mailbox, MessageError};
+use super::message::{date_header, mailbox, text_and_html, MessageError};
 use crate::core::hash::hex128;
 
 /// Everything a plain mail says.
@@ -39,21 +35,8 @@ pub struct Plain {
 /// The message's bytes, ready for SMTP.
 pub fn build(p: &Plain) -> Result<Vec<u8>, MessageError> {
     let seed = hex128(&[b"touchbase-boundary", p.message_id.as_bytes()]);
-    let date = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(p.date).unwrap_or(0));
-    let alternative = MultiPart::alternative()
-        .boundary(format!("alt-{}", &seed[..24]))
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_PLAIN)
-                .header(ContentTransferEncoding::QuotedPrintable)
-                .body(p.text.clone()),
-        )
-        .singlepart(
-            SinglePart::builder()
-                .header(ContentType::TEXT_HTML)
-                .header(ContentTransferEncoding::QuotedPrintable)
-                .body(p.html.clone()),
-        );
+    let date = date_header(p.date);
+    let alternative = text_and_html(&seed, &p.text, &p.html);
     let message = Message::builder()
         .from(mailbox(p.from_name.as_deref(), &p.from_email)?)
         .to(mailbox(Some(&p.to_name), &p.to_email)?)
