@@ -386,3 +386,61 @@ fn a_self_service_opt_out_leaves_no_trace_and_the_roster_cannot_undo_it() {
     assert_eq!(w.server.messages().len(), 8, "nothing follows the stop");
     no_grace("the log", &w.log()[log_before..]);
 }
+
+/// The DTSTART lines of an iCalendar text, sorted.
+fn starts(ics: &str) -> Vec<String> {
+    let mut v: Vec<String> = unfolded(ics)
+        .lines()
+        .filter(|l| l.starts_with("DTSTART"))
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_report_back_from_their_own_opt_out_is_placed_again_by_the_running_daemon() {
+    // Grace and Alan placed by touchbase (`time = "auto"`); Katherine
+    // fixed at 10:00 on the weekday of `start`, the time an auto pair
+    // holds before it is placed.
+    let auto = pages::roster("")
+        .replace("time = \"09:30\"", "time = \"auto\"")
+        .replace("time = \"11:00\"", "time = \"auto\"")
+        .replace("time = \"14:00\"", "time = \"10:00\"");
+    let mut w = World::start_with(false, &auto);
+    w.server.wait_for(3, Duration::from_secs(30));
+    let grace = w.secret("grace@example.com");
+    let since = w.last_reconcile();
+    let (_, token) = w.page(&grace);
+    let r = w.post(&grace, &format!("action=opt_out&csrf={token}"));
+    assert_eq!(r.status, 303, "{}", r.text());
+    w.reconciled_after(&since);
+
+    // Restarted, the daemon reads her choice at start: no slot for her.
+    w.daemon = None;
+    w.daemon = Some(harness::Spawned::start(&w.config()));
+    w.reconciled_after("");
+    let since = w.last_reconcile();
+    let (_, token) = w.page(&grace);
+    let r = w.post(&grace, &format!("action=resume&csrf={token}"));
+    assert_eq!(r.status, 303, "{}", r.text());
+    w.reconciled_after(&since);
+
+    // Back in, she has the slot a fresh placement gives her: the feed the
+    // daemon serves is the one `export` (which places anew) writes.
+    let feed = request(w.addr(), "GET", &format!("/feeds/{grace}.ics"), &[], b"");
+    assert_eq!(feed.status, 200);
+    let served = starts(&feed.text());
+    assert!(!served.is_empty(), "{}", feed.text());
+    let exported = starts(&w.cli(&["export", "--person", "grace@example.com"]));
+    assert_eq!(served, exported);
+    // And it is no other pair's slot: no two of Ada's 1:1s start together.
+    let preview: serde_json::Value = serde_json::from_str(&w.preview()).expect("json");
+    let meetings = preview.as_array().expect("array");
+    assert!(meetings.iter().any(|m| m["report"] == "grace@example.com"));
+    let mut seen = std::collections::BTreeSet::new();
+    for m in meetings {
+        let start = m["start"].as_str().expect("start");
+        assert!(seen.insert(start.to_string()), "two 1:1s at {start}");
+    }
+}

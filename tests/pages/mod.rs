@@ -73,6 +73,11 @@ pub struct World {
 impl World {
     /// Everything started; `invite_reports` as given.
     pub fn start(invite_reports: bool) -> World {
+        World::start_with(invite_reports, &roster(""))
+    }
+
+    /// Everything started, with `roster_text` as the roster.
+    pub fn start_with(invite_reports: bool, roster_text: &str) -> World {
         let dir = tempfile::tempdir().expect("tempdir");
         let server = Server::start(&dir.path().join("mail"), &Options::default());
         let config = format!(
@@ -83,7 +88,7 @@ impl World {
             server.url()
         );
         std::fs::write(dir.path().join("touchbase.toml"), config).expect("config");
-        std::fs::write(dir.path().join("roster.toml"), roster("")).expect("roster");
+        std::fs::write(dir.path().join("roster.toml"), roster_text).expect("roster");
         let daemon = Spawned::start(&dir.path().join("touchbase.toml"));
         World {
             dir,
