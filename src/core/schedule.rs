@@ -123,6 +123,7 @@ pub fn series_slots<'r>(series: &Series<'r>, window: Window) -> Slots<'r> {
         next,
         days_off: series.days_off,
         work_days: series.work_days,
+        move_blocked: series.move_blocked,
         next_day: next_day.then_some(window),
     }
 }
@@ -143,6 +144,8 @@ pub struct Slots<'a> {
     days_off: &'a [Date],
     /// The weekdays a moved meeting may go to.
     work_days: u8,
+    /// The dates a moved meeting may not go to.
+    move_blocked: &'a [Date],
     /// With `on_day_off = "next_day"`: the window, which a moved meeting's
     /// new date must be in.
     next_day: Option<Window>,
@@ -161,6 +164,7 @@ impl<'a> Slots<'a> {
             paused: (0, 0),
             days_off: &[],
             work_days: crate::core::roster::WEEKDAYS,
+            move_blocked: &[],
             next_day: None,
         }
     }
@@ -192,8 +196,13 @@ impl Iterator for Slots<'_> {
                     continue;
                 };
                 let following = nth_date(self.anchor, self.cadence, n.saturating_add(1));
-                match crate::core::daysoff::next_day(date, self.days_off, self.work_days, following)
-                {
+                match crate::core::daysoff::next_day(
+                    date,
+                    self.days_off,
+                    self.work_days,
+                    self.move_blocked,
+                    following,
+                ) {
                     Some(moved) if window.contains(moved) => date = moved,
                     _ => continue,
                 }

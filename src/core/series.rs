@@ -152,6 +152,8 @@ pub struct Series<'r> {
     /// The weekdays a moved meeting may go to (see
     /// [`crate::core::roster::Placing::work_days`]).
     pub work_days: u8,
+    /// Dates a moved meeting may not go to ([`Pair::move_blocked`]).
+    pub move_blocked: &'r [Date],
 }
 
 impl Series<'_> {
@@ -234,7 +236,7 @@ impl Series<'_> {
             return None;
         }
         let next = nth_date(self.anchor, self.cadence, k.saturating_add(1));
-        crate::core::daysoff::next_day(date, self.days_off, self.work_days, next)
+        crate::core::daysoff::next_day(date, self.days_off, self.work_days, self.move_blocked, next)
     }
 
     /// How many of its occurrences before occurrence `k` take place (pauses
@@ -287,6 +289,7 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
             days_off: &pair.days_off,
             on_day_off: pair.on_day_off,
             work_days: pair.placing.work_days,
+            move_blocked: &pair.move_blocked,
         });
     }
     let from = past.iter().map(|p| p.until).max();
@@ -309,6 +312,7 @@ pub fn series_of<'r>(pair: &'r Pair, past: Past<'r>) -> Vec<Series<'r>> {
         days_off: &pair.days_off,
         on_day_off: pair.on_day_off,
         work_days: pair.placing.work_days,
+        move_blocked: &pair.move_blocked,
     });
     out
 }

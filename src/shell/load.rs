@@ -130,11 +130,12 @@ pub fn roster_from(config: &Config, source: &SourceText) -> Result<Roster, Input
     }
     roster.set_uid_domain(&organizer_domain(from));
     merge_own_choices(config, &mut roster)?;
+    // Placed first: a manager's days off become the pair's dates by its time.
+    place(config, &mut roster)?;
     // Days off from each source's last good copy (or its file).
     let today = crate::shell::clock::now_local().date();
     let range = crate::shell::daysoff::range(today, config.dispatch.horizon_weeks);
     crate::shell::daysoff::load_into(&config.state_dir, &mut roster, range);
-    place(config, &mut roster)?;
     Ok(roster)
 }
 

@@ -37,6 +37,10 @@ use jiff::civil::Date;
 
 use crate::core::schedule::Window;
 
+mod moves;
+
+pub use moves::block_moves;
+
 #[cfg(test)]
 mod tests;
 
@@ -115,7 +119,8 @@ impl DaysOff {
 /// Where `next_day` moves a meeting dated `date` (a day off): the next
 /// working day of both people (`work_days`, see
 /// [`crate::core::roster::Placing::work_days`]) that is no day off
-/// (`days_off`, sorted) and comes before `before` (the series' next
+/// (`days_off`, sorted) and where the time is free (not in `blocked`,
+/// sorted: see [`block_moves`]), and comes before `before` (the series' next
 /// meeting, so a pair never meets twice between two dates of its
 /// cadence), within a week. `None`: no such day, and the meeting is
 /// skipped.
@@ -125,6 +130,7 @@ pub fn next_day(
     date: Date,
     days_off: &[Date],
     work_days: u8,
+    blocked: &[Date],
     before: Option<Date>,
 ) -> Option<Date> {
     let mut d = date;
@@ -134,7 +140,8 @@ pub fn next_day(
             return None;
         }
         let working = work_days & (1 << d.weekday().to_monday_zero_offset()) != 0;
-        if working && days_off.binary_search(&d).is_err() {
+        let free = blocked.binary_search(&d).is_err();
+        if working && free && days_off.binary_search(&d).is_err() {
             return Some(d);
         }
     }
@@ -207,7 +214,14 @@ pub fn effects(
         {
             let following = crate::core::cadence::nth_date(p.start, p.cadence, slot.occurrence + 1);
             let moves = p.on_day_off == crate::core::roster::OnDayOff::NextDay
-                && next_day(slot.date, &p.days_off, p.placing.work_days, following).is_some();
+                && next_day(
+                    slot.date,
+                    &p.days_off,
+                    p.placing.work_days,
+                    &p.move_blocked,
+                    following,
+                )
+                .is_some();
             if moves {
                 moved += 1;
             } else {

@@ -323,6 +323,7 @@ fn next_day_is_the_next_free_working_day_before_the_next_meeting() {
             date(2027, 4, 30),
             &off,
             crate::core::roster::WEEKDAYS,
+            &[],
             Some(date(2027, 5, 7))
         ),
         Some(date(2027, 5, 3))
@@ -334,6 +335,7 @@ fn next_day_is_the_next_free_working_day_before_the_next_meeting() {
             date(2027, 4, 30),
             &off,
             crate::core::roster::WEEKDAYS,
+            &[],
             Some(date(2027, 5, 7))
         ),
         Some(date(2027, 5, 4))
@@ -344,6 +346,7 @@ fn next_day_is_the_next_free_working_day_before_the_next_meeting() {
             date(2027, 4, 30),
             &off,
             crate::core::roster::WEEKDAYS,
+            &[],
             Some(date(2027, 5, 4))
         ),
         None
@@ -352,12 +355,18 @@ fn next_day_is_the_next_free_working_day_before_the_next_meeting() {
     // free Monday.
     let off = [date(2027, 4, 30)];
     assert_eq!(
-        next_day(date(2027, 4, 30), &off, 0b000_1110, Some(date(2027, 5, 7))),
+        next_day(
+            date(2027, 4, 30),
+            &off,
+            0b000_1110,
+            &[],
+            Some(date(2027, 5, 7))
+        ),
         Some(date(2027, 5, 4))
     );
     // Saturday work counts when both people's hours hold it.
     assert_eq!(
-        next_day(date(2027, 4, 30), &[], 0b010_0000, None),
+        next_day(date(2027, 4, 30), &[], 0b010_0000, &[], None),
         Some(date(2027, 5, 1))
     );
 }
@@ -515,4 +524,72 @@ calendars = ["us"]
     // The US calendar skips his Tuesday 4 May meeting.
     assert_eq!(effects(&roster, 0, &us, window), (1, 0));
     assert_eq!(effects(&roster, 1, &jp, window), (0, 0));
+}
+
+#[test]
+fn next_day_moves_a_meeting_past_a_day_whose_time_another_1_1_takes() {
+    // Grace meets Ada on Fridays at 10:00 and moves on her days off; Alan
+    // has Ada's Mondays at 10:00, and Katherine (Ada's other report) the
+    // Tuesdays at 10:15. Friday 2 April is a day off for Grace.
+    let text = r#"
+[[calendars]]
+id = "away"
+source = "away.ics"
+kind = "out_of_office"
+
+[[managers]]
+email = "ada@example.com"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  start = "2027-03-05"
+  time = "10:00"
+  cadence = "weekly"
+  on_day_off = "next_day"
+  calendars = ["away"]
+
+  [[managers.reports]]
+  email = "alan@example.com"
+  start = "2027-03-01"
+  time = "10:00"
+  cadence = "weekly"
+
+  [[managers.reports]]
+  email = "katherine@example.com"
+  start = "2027-03-02"
+  time = "10:15"
+  cadence = "biweekly"
+"#;
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).unwrap();
+    let away = DaysOff {
+        events: vec![Event {
+            first: date(2027, 4, 2),
+            last: date(2027, 4, 2),
+        }],
+        days: vec![date(2027, 4, 2)],
+    };
+    roster.apply_days_off(&[Some(&away)]);
+    let window = Window {
+        from: date(2027, 3, 29),
+        until: date(2027, 4, 12),
+    };
+    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
+        .map(|s| s.date)
+        .collect();
+    // Monday 5 April is Alan's; Tuesday 6 April at 10:15 is Katherine's
+    // (biweekly from 2 March: 30 March, 13 April... so 6 April is free).
+    assert_eq!(grace, [date(2027, 4, 6), date(2027, 4, 9)]);
+    assert_eq!(&roster.pairs[0].move_blocked[..], &[date(2027, 4, 5)]);
+    // With Katherine weekly, Tuesday is taken too: Wednesday.
+    let text = text.replace("cadence = \"biweekly\"", "cadence = \"weekly\"");
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).unwrap();
+    roster.apply_days_off(&[Some(&away)]);
+    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
+        .map(|s| s.date)
+        .collect();
+    assert_eq!(grace, [date(2027, 4, 7), date(2027, 4, 9)]);
+    // Other pairs have no such dates.
+    assert!(roster.pairs[1].move_blocked.is_empty());
 }

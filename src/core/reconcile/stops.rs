@@ -85,6 +85,7 @@ fn remembered_pair(s: &SentSeries) -> Pair {
         report_calendars: Vec::new(),
         on_day_off: crate::core::roster::OnDayOff::Skip,
         days_off: Arc::from(Vec::new()),
+        move_blocked: Arc::from(Vec::new()),
     }
 }
 
@@ -123,6 +124,11 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
             .iter()
             .find(|p| p.uid == s.pair_uid)
             .map_or(crate::core::roster::WEEKDAYS, |p| p.placing.work_days),
+        move_blocked: roster
+            .pairs
+            .iter()
+            .find(|p| p.uid == s.pair_uid)
+            .map_or(&[][..], |p| &p.move_blocked[..]),
     };
     let Some(mut events) = series_events(&pair, &roster.bank, series, Vec::new()) else {
         cancel(ctx, s);

@@ -146,6 +146,10 @@ pub struct Pair {
     /// The days off of either person, sorted (filled in by
     /// [`Roster::apply_days_off`]; empty until then).
     pub days_off: Arc<[Date]>,
+    /// With `on_day_off = "next_day"`: the dates a moved meeting may not
+    /// go to, another 1:1 of either person being at that time there
+    /// (filled in with the days off; see [`crate::core::daysoff::block_moves`]).
+    pub move_blocked: Arc<[Date]>,
     /// How the weekday and time were chosen, and the report's hours.
     pub placing: Placing,
 }
@@ -273,6 +277,7 @@ impl Roster {
                 .clone();
             p.days_off = list;
         }
+        crate::core::daysoff::block_moves(self);
     }
 
     /// Whether `email` is a manager or an active report in this roster.

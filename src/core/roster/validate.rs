@@ -431,6 +431,7 @@ impl<'a> Validator<'a> {
             report_calendars,
             on_day_off: settings.on_day_off.unwrap_or_default(),
             days_off: Arc::from(Vec::new()),
+            move_blocked: Arc::from(Vec::new()),
         })
     }
 

@@ -1,0 +1,128 @@
+//! `on_day_off = "next_day"` moves a meeting only to a time that is free:
+//! the dates it may not move to, because another 1:1 of either person
+//! takes that time there.
+//!
+//! Worked out once per roster and days off ([`block_moves`], called by
+//! [`crate::core::roster::Roster::apply_days_off`]), so that every view
+//! (previews, feeds, mail) moves a meeting to the same date. Another pair
+//! counts as taking a time when one of its meetings is there as its
+//! cadence, pause and skipped days off place it; where that pair's own
+//! meeting was moved is not looked at (two moved meetings may still meet).
+
+use std::collections::HashMap;
+
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::core::cadence::{first_on_or_after, nth_date};
+use crate::core::roster::{OnDayOff, Pair, Roster};
+use crate::core::schedule::resolve;
+
+/// The most days a meeting moves (as [`super::next_day`] looks).
+const MOVE_DAYS: usize = 7;
+
+/// Fills in each `next_day` pair's [`Pair::move_blocked`]: the dates its
+/// meetings on days off would move to but may not, since another 1:1 of
+/// the manager or the report overlaps that time there. Free for a roster
+/// with no such pair.
+pub fn block_moves(roster: &mut Roster) {
+    let movers: Vec<usize> = roster
+        .pairs
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            p.is_active() && p.on_day_off == OnDayOff::NextDay && !p.days_off.is_empty()
+        })
+        .map(|(i, _)| i)
+        .collect();
+    for p in &mut roster.pairs {
+        if !p.move_blocked.is_empty() {
+            p.move_blocked = Vec::new().into();
+        }
+    }
+    if movers.is_empty() {
+        return;
+    }
+    let mut pairs_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, p) in roster.pairs.iter().enumerate() {
+        if p.is_active() {
+            pairs_of.entry(p.manager.key()).or_default().push(i);
+            pairs_of.entry(p.report.key()).or_default().push(i);
+        }
+    }
+    let mut blocked_of = Vec::with_capacity(movers.len());
+    for &i in &movers {
+        let p = &roster.pairs[i];
+        let mut others: Vec<usize> = [p.manager.key(), p.report.key()]
+            .iter()
+            .filter_map(|k| pairs_of.get(k))
+            .flatten()
+            .copied()
+            .filter(|&j| j != i)
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        let others: Vec<&Pair> = others.iter().map(|&j| &roster.pairs[j]).collect();
+        blocked_of.push((i, blocked(p, &others)));
+    }
+    for (i, b) in blocked_of {
+        roster.pairs[i].move_blocked = b.into();
+    }
+}
+
+/// The dates `p`'s meetings on its days off would move to but may not.
+fn blocked(p: &Pair, others: &[&Pair]) -> Vec<Date> {
+    let mut out = Vec::new();
+    for &off in p.days_off.iter() {
+        let k = first_on_or_after(p.start, p.cadence, off);
+        if nth_date(p.start, p.cadence, k) != Some(off) {
+            continue;
+        }
+        let before = nth_date(p.start, p.cadence, k.saturating_add(1));
+        let mut d = off;
+        for _ in 0..MOVE_DAYS {
+            let Ok(next) = d.tomorrow() else { break };
+            d = next;
+            if before.is_some_and(|b| d >= b) {
+                break;
+            }
+            let working = p.placing.work_days & (1 << d.weekday().to_monday_zero_offset()) != 0;
+            if !working || p.days_off.binary_search(&d).is_ok() {
+                continue;
+            }
+            let Some(at) = interval(p, d) else { break };
+            if others.iter().any(|q| busy(q, d, at)) {
+                out.push(d);
+                continue;
+            }
+            break;
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// When `p`'s meeting on `date` would be, from start to end.
+fn interval(p: &Pair, date: Date) -> Option<(Timestamp, Timestamp)> {
+    let (start, _) = resolve(&p.tz, date.to_datetime(p.time))?;
+    let end = start
+        .checked_add(SignedDuration::from_mins(i64::from(p.duration_minutes)))
+        .ok()?;
+    Some((start, end))
+}
+
+/// Whether a meeting of `q` overlaps `at`, on the date `near` in `p`'s
+/// zone (so on that date, the day before or the day after in `q`'s).
+fn busy(q: &Pair, near: Date, at: (Timestamp, Timestamp)) -> bool {
+    [near.yesterday().ok(), Some(near), near.tomorrow().ok()]
+        .into_iter()
+        .flatten()
+        .any(|d| {
+            let k = first_on_or_after(q.start, q.cadence, d);
+            let held = nth_date(q.start, q.cadence, k) == Some(d)
+                && q.paused_until.is_none_or(|u| d >= u)
+                && q.days_off.binary_search(&d).is_err();
+            held && interval(q, d).is_some_and(|(s, e)| s < at.1 && at.0 < e)
+        })
+}
