@@ -8,6 +8,9 @@
 //! counts as taking a time when one of its meetings is there as its
 //! cadence, pause and skipped days off place it; where that pair's own
 //! meeting was moved is not looked at (two moved meetings may still meet).
+//! A pair that touchbase places (`time = "auto"`) moves by placement's
+//! rules too: inside both people's `hours` on the new day, and not onto a
+//! day that already holds the manager's `max_per_day` 1:1s.
 
 use std::collections::HashMap;
 
@@ -15,7 +18,8 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::core::cadence::{first_on_or_after, nth_date};
-use crate::core::roster::{OnDayOff, Pair, Roster};
+use crate::core::placement::audit::inside;
+use crate::core::roster::{Manager, OnDayOff, Pair, Roster};
 use crate::core::schedule::resolve;
 
 /// The most days a meeting moves (as [`super::next_day`] looks).
@@ -63,7 +67,8 @@ pub fn block_moves(roster: &mut Roster) {
         others.sort_unstable();
         others.dedup();
         let others: Vec<&Pair> = others.iter().map(|&j| &roster.pairs[j]).collect();
-        blocked_of.push((i, blocked(p, &others)));
+        let manager = roster.managers.get(p.manager_index);
+        blocked_of.push((i, blocked(p, manager, &others)));
     }
     for (i, b) in blocked_of {
         roster.pairs[i].move_blocked = b.into();
@@ -71,7 +76,7 @@ pub fn block_moves(roster: &mut Roster) {
 }
 
 /// The dates `p`'s meetings on its days off would move to but may not.
-fn blocked(p: &Pair, others: &[&Pair]) -> Vec<Date> {
+fn blocked(p: &Pair, manager: Option<&Manager>, others: &[&Pair]) -> Vec<Date> {
     let mut out = Vec::new();
     for &off in p.days_off.iter() {
         let k = first_on_or_after(p.start, p.cadence, off);
@@ -91,7 +96,7 @@ fn blocked(p: &Pair, others: &[&Pair]) -> Vec<Date> {
                 continue;
             }
             let Some(at) = interval(p, d) else { break };
-            if others.iter().any(|q| busy(q, d, at)) {
+            if others.iter().any(|q| busy(q, d, at)) || !placeable(p, manager, others, d, at) {
                 out.push(d);
                 continue;
             }
@@ -101,6 +106,41 @@ fn blocked(p: &Pair, others: &[&Pair]) -> Vec<Date> {
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// For a pair touchbase places, whether `at` on `date` keeps placement's
+/// rules: inside both people's hours, and a day of the manager's with
+/// room under `max_per_day`. Always true for a pair with a fixed time.
+fn placeable(
+    p: &Pair,
+    manager: Option<&Manager>,
+    others: &[&Pair],
+    date: Date,
+    at: (Timestamp, Timestamp),
+) -> bool {
+    let Some(m) = manager.filter(|_| p.placing.auto) else {
+        return true;
+    };
+    let minutes = p.duration_minutes;
+    if !inside(&p.placing.report_hours, &p.tz, at.0, minutes)
+        || !inside(&m.hours, &m.tz, at.0, minutes)
+    {
+        return false;
+    }
+    let led = others
+        .iter()
+        .filter(|q| q.manager_index == p.manager_index && held(q, date))
+        .count();
+    u32::try_from(led).unwrap_or(u32::MAX) < m.max_per_day
+}
+
+/// Whether `q` meets on `d` (its own zone's date): an occurrence of its
+/// cadence, not paused, not a day off.
+fn held(q: &Pair, d: Date) -> bool {
+    let k = first_on_or_after(q.start, q.cadence, d);
+    nth_date(q.start, q.cadence, k) == Some(d)
+        && q.paused_until.is_none_or(|u| d >= u)
+        && q.days_off.binary_search(&d).is_err()
 }
 
 /// When `p`'s meeting on `date` would be, from start to end.
@@ -118,11 +158,5 @@ fn busy(q: &Pair, near: Date, at: (Timestamp, Timestamp)) -> bool {
     [near.yesterday().ok(), Some(near), near.tomorrow().ok()]
         .into_iter()
         .flatten()
-        .any(|d| {
-            let k = first_on_or_after(q.start, q.cadence, d);
-            let held = nth_date(q.start, q.cadence, k) == Some(d)
-                && q.paused_until.is_none_or(|u| d >= u)
-                && q.days_off.binary_search(&d).is_err();
-            held && interval(q, d).is_some_and(|(s, e)| s < at.1 && at.0 < e)
-        })
+        .any(|d| held(q, d) && interval(q, d).is_some_and(|(s, e)| s < at.1 && at.0 < e))
 }

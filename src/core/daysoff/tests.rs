@@ -593,3 +593,68 @@ email = "ada@example.com"
     // Other pairs have no such dates.
     assert!(roster.pairs[1].move_blocked.is_empty());
 }
+
+#[test]
+fn an_auto_pair_moves_by_placements_rules_max_per_day_included() {
+    // Ada takes one 1:1 a day. Alan is fixed on Tuesdays at 14:00; Grace
+    // is placed (Monday 09:00, the emptiest day's first time) and moves
+    // on her days off. Monday 29 March is one: Tuesday holds Ada's one
+    // 1:1 already, so Grace goes to Wednesday.
+    let text = r#"
+[[calendars]]
+id = "away"
+source = "away.ics"
+kind = "out_of_office"
+
+[[managers]]
+email = "ada@example.com"
+max_per_day = 1
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  start = "2027-03-01"
+  time = "auto"
+  cadence = "weekly"
+  on_day_off = "next_day"
+  calendars = ["away"]
+
+  [[managers.reports]]
+  email = "alan@example.com"
+  start = "2027-03-02"
+  time = "14:00"
+  cadence = "weekly"
+"#;
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).unwrap();
+    crate::core::placement::place(&mut roster, &Default::default()).expect("placed");
+    assert_eq!(
+        (roster.pairs[0].start, roster.pairs[0].time),
+        (date(2027, 3, 1), jiff::civil::time(9, 0, 0, 0))
+    );
+    let away = DaysOff {
+        events: vec![Event {
+            first: date(2027, 3, 29),
+            last: date(2027, 3, 29),
+        }],
+        days: vec![date(2027, 3, 29)],
+    };
+    roster.apply_days_off(&[Some(&away)]);
+    let window = Window {
+        from: date(2027, 3, 29),
+        until: date(2027, 4, 5),
+    };
+    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
+        .map(|s| s.date)
+        .collect();
+    assert_eq!(grace, [date(2027, 3, 31)]);
+    // Without the limit, Tuesday would do.
+    let text = text.replace("max_per_day = 1", "max_per_day = 2");
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).unwrap();
+    crate::core::placement::place(&mut roster, &Default::default()).expect("placed");
+    roster.apply_days_off(&[Some(&away)]);
+    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
+        .map(|s| s.date)
+        .collect();
+    assert_eq!(grace, [date(2027, 3, 30)]);
+}
