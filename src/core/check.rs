@@ -74,6 +74,21 @@ pub struct Report {
 /// Checks `roster` as of `today`, looking `horizon_weeks` ahead for DST traps.
 pub fn check(roster: &Roster, today: Date, horizon_weeks: u32) -> Report {
     let window = Window::weeks(today, horizon_weeks);
+    // The overlap and working-hours audit walks every meeting again: on a
+    // second thread, while this one does the rest.
+    std::thread::scope(|s| {
+        let audit = s.spawn(|| crate::core::placement::audit::warnings(roster, window));
+        let mut report = report(roster, today, window);
+        match audit.join() {
+            Ok(w) => report.warnings.extend(w),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+        report
+    })
+}
+
+/// Everything [`check`] reports but the audit's warnings.
+fn report(roster: &Roster, today: Date, window: Window) -> Report {
     let mut warnings = Vec::new();
     let mut fairness = Vec::new();
     let (mut active, mut paused, mut opted_out) = (0, 0, 0);
@@ -120,7 +135,6 @@ pub fn check(roster: &Roster, today: Date, horizon_weeks: u32) -> Report {
         });
     }
 
-    warnings.extend(crate::core::placement::audit::warnings(roster, window));
     Report {
         load: crate::core::placement::load(roster),
         managers: roster.managers.len(),

@@ -208,16 +208,24 @@ pub fn place(roster: &mut Roster, sent: &Sent) -> Result<Placed, Vec<Unplaced>> 
 /// Each manager's active 1:1s per weekday of their own week (Monday
 /// first), as the roster stands (placed pairs included), indexed as
 /// [`Roster::managers`]. Only counts: no report is named.
+///
+/// A pair counts on the weekday its first meeting falls on in the
+/// manager's zone: a count per pair, without building a placement board.
 pub fn load(roster: &Roster) -> Vec<[u32; 7]> {
-    let mut board = Board::new(roster);
-    for (i, pair) in roster.pairs.iter().enumerate() {
-        if !pair.is_active() {
+    let mut load = vec![[0u32; 7]; roster.managers.len()];
+    for pair in roster.active_pairs() {
+        let (Some(manager), Some(day)) = (
+            roster.managers.get(pair.manager_index),
+            crate::core::schedule::resolve(&pair.tz, pair.start.to_datetime(pair.time)),
+        ) else {
             continue;
+        };
+        let weekday = day.0.to_zoned(manager.tz.clone()).weekday();
+        if let Some(l) = load.get_mut(pair.manager_index) {
+            l[weekday.to_monday_zero_offset() as usize] += 1;
         }
-        let s = board.shape(i, pair, pair.time);
-        board.insert(&s, cell_of(pair.start, pair.time), pair.start);
     }
-    board.load
+    load
 }
 
 /// The first date on or after `from` that is a `weekday`.

@@ -76,8 +76,8 @@ fn remembered_pair(s: &SentSeries) -> Pair {
         placing: Placing {
             auto: false,
             from: s.shape.anchor,
-            report_hours: Hours::standard(),
-            key: String::new(),
+            report_hours: Arc::new(Hours::standard()),
+            key: Default::default(),
             work_days: crate::core::roster::WEEKDAYS,
         },
         calendars: Vec::new(),

@@ -164,15 +164,32 @@ pub struct Placing {
     /// The roster's `start`: an auto pair's first meeting is the first
     /// placed weekday on or after it.
     pub from: Date,
-    /// The report's working hours, in the pair's zone (the report's).
-    pub report_hours: Hours,
-    /// The report's key: `managers[i].reports[j]`.
-    pub key: String,
+    /// The report's working hours, in the pair's zone (the report's);
+    /// shared by the pairs whose reports have the same.
+    pub report_hours: Arc<Hours>,
+    /// Where the report is: `managers[i].reports[j]`.
+    pub key: ReportAt,
     /// The weekdays both people work (bit 0 Monday to bit 6 Sunday): the
     /// days of both `hours`, each read as weekdays of its own zone; Monday
     /// to Friday when the two share none. `on_day_off = "next_day"` moves
     /// a meeting only to such a day.
     pub work_days: u8,
+}
+
+/// Where a report's entry is in the roster, for error keys: it reads
+/// `managers[i].reports[j]`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReportAt {
+    /// The manager's index in `[[managers]]`.
+    pub manager: usize,
+    /// The report's index under that manager.
+    pub report: usize,
+}
+
+impl std::fmt::Display for ReportAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "managers[{}].reports[{}]", self.manager, self.report)
+    }
 }
 
 /// Monday to Friday, as [`Placing::work_days`].
@@ -232,6 +249,20 @@ impl Roster {
     /// zone, so they become the dates in the pair's zone whose meeting falls
     /// on them for the manager. Pairs with the same days share one list.
     pub fn apply_days_off(&mut self, days: &[Option<&crate::core::daysoff::DaysOff>]) {
+        let none = self
+            .pairs
+            .iter()
+            .all(|p| p.report_calendars.is_empty() && p.manager_calendars.is_empty());
+        if none {
+            // The usual roster: nobody's days off are read.
+            for p in &mut self.pairs {
+                if !p.days_off.is_empty() {
+                    p.days_off = Arc::from(Vec::new());
+                }
+            }
+            crate::core::daysoff::block_moves(self);
+            return;
+        }
         type Key = (Vec<usize>, Vec<usize>, usize, Time, String);
         let mut shared: std::collections::HashMap<Key, Arc<[Date]>> =
             std::collections::HashMap::new();

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use jiff::civil::{Date, Time};
 
 use super::raw::{RawCalendar, RawManager, RawPrompt, RawReport, RawRoster, RawSettings, Text};
-use super::{Calendar, Manager, Pair, Person, Placing, Roster};
+use super::{Calendar, Manager, Pair, Person, Placing, ReportAt, Roster};
 use crate::core::cadence::Cadence;
 use crate::core::hash::{hash64, hex128};
 use crate::core::placement::hours::Hours;
@@ -210,6 +210,8 @@ pub struct Validator<'a> {
     managers: Vec<Manager>,
     pairs: Vec<Pair>,
     seen: Seen,
+    /// The last report hours made: most reports share them.
+    last_hours: Option<Arc<Hours>>,
 }
 
 impl<'a> Validator<'a> {
@@ -240,6 +242,7 @@ impl<'a> Validator<'a> {
             managers: Vec::new(),
             pairs: Vec::new(),
             seen: Seen::default(),
+            last_hours: None,
         }
     }
 
@@ -350,10 +353,22 @@ impl<'a> Validator<'a> {
         self.pair(manager, r, at, lower, start?, paused_until, settings)
     }
 
+    /// `hours`, shared with the pairs before when they are the same.
+    fn shared_hours(&mut self, hours: Hours) -> Arc<Hours> {
+        match &self.last_hours {
+            Some(h) if **h == hours => h.clone(),
+            _ => {
+                let h = Arc::new(hours);
+                self.last_hours = Some(h.clone());
+                h
+            }
+        }
+    }
+
     /// The pair of a checked report, when every setting it needs is valid.
     #[allow(clippy::too_many_arguments)]
     fn pair(
-        &self,
+        &mut self,
         manager: &ManagerEntry,
         r: &RawReport,
         at: At,
@@ -422,9 +437,12 @@ impl<'a> Validator<'a> {
             placing: Placing {
                 auto,
                 from: start,
-                report_hours: hours,
-                key: at.to_string(),
                 work_days: work_days(&hours, manager.settings.hours.as_ref()),
+                report_hours: self.shared_hours(hours),
+                key: match at {
+                    At::Report(manager, report) => ReportAt { manager, report },
+                    At::Manager(_) | At::Defaults => ReportAt::default(),
+                },
             },
             calendars,
             manager_calendars,
