@@ -526,6 +526,30 @@ calendars = ["us"]
     assert_eq!(effects(&roster, 1, &jp, window), (0, 0));
 }
 
+/// The roster `text`, placed, with `off` a day off from its one calendar,
+/// and its first pair's meeting dates in `window`.
+fn first_pair_with_a_day_off(
+    text: &str,
+    off: Date,
+    window: Window,
+) -> (crate::core::roster::Roster, Vec<Date>) {
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).expect("roster");
+    crate::core::placement::place(&mut roster, &Default::default()).expect("placed");
+    let away = DaysOff {
+        events: vec![Event {
+            first: off,
+            last: off,
+        }],
+        days: vec![off],
+    };
+    roster.apply_days_off(&[Some(&away)]);
+    let dates = crate::core::schedule::slots(&roster.pairs[0], window)
+        .map(|s| s.date)
+        .collect();
+    (roster, dates)
+}
+
 #[test]
 fn next_day_moves_a_meeting_past_a_day_whose_time_another_1_1_takes() {
     // Grace meets Ada on Fridays at 10:00 and moves on her days off; Alan
@@ -560,35 +584,18 @@ email = "ada@example.com"
   time = "10:15"
   cadence = "biweekly"
 "#;
-    let source = crate::core::source::SourceText::new("roster.toml", text);
-    let mut roster = crate::core::roster::parse(&source).unwrap();
-    let away = DaysOff {
-        events: vec![Event {
-            first: date(2027, 4, 2),
-            last: date(2027, 4, 2),
-        }],
-        days: vec![date(2027, 4, 2)],
-    };
-    roster.apply_days_off(&[Some(&away)]);
     let window = Window {
         from: date(2027, 3, 29),
         until: date(2027, 4, 12),
     };
-    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
-        .map(|s| s.date)
-        .collect();
+    let (roster, grace) = first_pair_with_a_day_off(text, date(2027, 4, 2), window);
     // Monday 5 April is Alan's; Tuesday 6 April at 10:15 is Katherine's
     // (biweekly from 2 March: 30 March, 13 April... so 6 April is free).
     assert_eq!(grace, [date(2027, 4, 6), date(2027, 4, 9)]);
     assert_eq!(&roster.pairs[0].move_blocked[..], &[date(2027, 4, 5)]);
     // With Katherine weekly, Tuesday is taken too: Wednesday.
     let text = text.replace("cadence = \"biweekly\"", "cadence = \"weekly\"");
-    let source = crate::core::source::SourceText::new("roster.toml", text);
-    let mut roster = crate::core::roster::parse(&source).unwrap();
-    roster.apply_days_off(&[Some(&away)]);
-    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
-        .map(|s| s.date)
-        .collect();
+    let (roster, grace) = first_pair_with_a_day_off(&text, date(2027, 4, 2), window);
     assert_eq!(grace, [date(2027, 4, 7), date(2027, 4, 9)]);
     // Other pairs have no such dates.
     assert!(roster.pairs[1].move_blocked.is_empty());
@@ -624,37 +631,18 @@ max_per_day = 1
   time = "14:00"
   cadence = "weekly"
 "#;
-    let source = crate::core::source::SourceText::new("roster.toml", text);
-    let mut roster = crate::core::roster::parse(&source).unwrap();
-    crate::core::placement::place(&mut roster, &Default::default()).expect("placed");
-    assert_eq!(
-        (roster.pairs[0].start, roster.pairs[0].time),
-        (date(2027, 3, 1), jiff::civil::time(9, 0, 0, 0))
-    );
-    let away = DaysOff {
-        events: vec![Event {
-            first: date(2027, 3, 29),
-            last: date(2027, 3, 29),
-        }],
-        days: vec![date(2027, 3, 29)],
-    };
-    roster.apply_days_off(&[Some(&away)]);
     let window = Window {
         from: date(2027, 3, 29),
         until: date(2027, 4, 5),
     };
-    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
-        .map(|s| s.date)
-        .collect();
+    let (roster, grace) = first_pair_with_a_day_off(text, date(2027, 3, 29), window);
+    assert_eq!(
+        (roster.pairs[0].start, roster.pairs[0].time),
+        (date(2027, 3, 1), jiff::civil::time(9, 0, 0, 0))
+    );
     assert_eq!(grace, [date(2027, 3, 31)]);
     // Without the limit, Tuesday would do.
     let text = text.replace("max_per_day = 1", "max_per_day = 2");
-    let source = crate::core::source::SourceText::new("roster.toml", text);
-    let mut roster = crate::core::roster::parse(&source).unwrap();
-    crate::core::placement::place(&mut roster, &Default::default()).expect("placed");
-    roster.apply_days_off(&[Some(&away)]);
-    let grace: Vec<Date> = crate::core::schedule::slots(&roster.pairs[0], window)
-        .map(|s| s.date)
-        .collect();
+    let (_, grace) = first_pair_with_a_day_off(&text, date(2027, 3, 29), window);
     assert_eq!(grace, [date(2027, 3, 30)]);
 }

@@ -31,21 +31,25 @@ pub fn with_page_link(inv: &mut Invitation, url: &str) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_link_ends_both_bodies() {
-        let mut inv = Invitation {
+    fn invitation(text: &str, html: &str) -> Invitation {
+        Invitation {
             from_name: None,
             from_email: "touchbase@example.com".into(),
             to_name: "Grace".into(),
             to_email: "grace@example.com".into(),
             subject: "1:1".into(),
-            text: "Hello Grace,\n".into(),
-            html: "<div><p>Hello Grace,</p></div>".into(),
+            text: text.into(),
+            html: html.into(),
             method: crate::core::ical::Method::Request,
             ics: String::new(),
             message_id: "a@example.com".into(),
             date: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn the_link_ends_both_bodies() {
+        let mut inv = invitation("Hello Grace,\n", "<div><p>Hello Grace,</p></div>");
         with_page_link(&mut inv, "http://h/me/ab&c");
         assert!(
             inv.text.ends_with(&format!("{LABEL} http://h/me/ab&c\n")),
@@ -62,20 +66,10 @@ mod tests {
 
     #[test]
     fn the_link_goes_inside_a_whole_documents_column() {
-        let mut inv = Invitation {
-            from_name: None,
-            from_email: "touchbase@example.com".into(),
-            to_name: "Grace".into(),
-            to_email: "grace@example.com".into(),
-            subject: "1:1".into(),
-            text: "Hello Grace,".into(),
-            html: "<!DOCTYPE html><html lang=\"en\"><body><div><p>Hello</p></div></body></html>"
-                .into(),
-            method: crate::core::ical::Method::Request,
-            ics: String::new(),
-            message_id: "a@example.com".into(),
-            date: 0,
-        };
+        let mut inv = invitation(
+            "Hello Grace,",
+            "<!DOCTYPE html><html lang=\"en\"><body><div><p>Hello</p></div></body></html>",
+        );
         with_page_link(&mut inv, "http://h/me/x");
         assert!(
             inv.html
