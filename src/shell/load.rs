@@ -10,6 +10,7 @@ use crate::core::placement;
 use crate::core::roster::{self, Roster};
 use crate::core::source::{quoted, InputError, InputErrors, Origin, SourceText};
 use crate::shell::config::{self, Config};
+use crate::shell::ledger::{Ledger, LedgerError};
 
 /// The configuration and roster, loaded and checked.
 #[derive(Debug)]
@@ -129,9 +130,21 @@ pub fn roster_from(config: &Config, source: &SourceText) -> Result<Roster, Input
         .into());
     }
     roster.set_uid_domain(&organizer_domain(from));
-    merge_own_choices(config, &mut roster)?;
-    // Placed first: a manager's days off become the pair's dates by its time.
-    place(config, &mut roster)?;
+    // The ledger holds the reports' own choices and the slots sent.
+    let ledger = Ledger::open_existing(&config.state_dir)
+        .map_err(|e| ledger_error(config, "own_choices", &e, OWN_CHOICES))?;
+    let choices = match &ledger {
+        Some(l) => l
+            .own_choices()
+            .map_err(|e| ledger_error(config, "own_choices", &e, OWN_CHOICES))?,
+        None => Default::default(),
+    };
+    // The one point where the roster file and the self-service page meet,
+    // which every command and the daemon go through.
+    crate::core::own::apply(&mut roster, &choices);
+    // Placed before days off: a manager's days off become the pair's dates
+    // by its time.
+    place_with(config, &mut roster, ledger.as_ref())?;
     // Days off from each source's last good copy (or its file).
     let today = crate::shell::clock::now_local().date();
     let range = crate::shell::daysoff::range(today, config.dispatch.horizon_weeks);
@@ -139,31 +152,28 @@ pub fn roster_from(config: &Config, source: &SourceText) -> Result<Roster, Input
     Ok(roster)
 }
 
-/// Merges the reports' own choices, kept in the ledger, into `roster`:
-/// the one point where the roster file and the self-service page meet,
-/// which every command and the daemon go through. Without a ledger yet
-/// there is nothing to merge (and none is made).
-pub fn merge_own_choices(config: &Config, roster: &mut Roster) -> Result<(), InputErrors> {
-    let read = crate::shell::ledger::Ledger::open_existing(&config.state_dir)
-        .and_then(|l| l.map(|l| l.own_choices()).transpose());
-    match read {
-        Ok(choices) => {
-            crate::core::own::apply(roster, &choices.unwrap_or_default());
-            Ok(())
-        }
-        Err(e) => Err(InputError {
-            origin: Origin::File {
-                path: config.state_dir.join(crate::shell::ledger::FILE),
-                line: 0,
-                column: 0,
-            },
-            key: "own_choices".to_string(),
-            found: e.to_string(),
-            expected: "a readable ledger (the reports' own choices are kept there)".to_string(),
-            hint: None,
-        }
-        .into()),
+/// What a ledger read for the reports' own choices needs.
+const OWN_CHOICES: &str = "a readable ledger (the reports' own choices are kept there)";
+
+/// What a ledger read for the `auto` pairs' slots needs.
+const SENT_SLOTS: &str =
+    "a readable ledger: `time = \"auto\"` pairs keep the slots their series were sent with";
+
+/// A ledger that could not be read while loading the roster, as an input
+/// error located at the ledger file.
+fn ledger_error(config: &Config, key: &str, e: &LedgerError, expected: &str) -> InputErrors {
+    InputError {
+        origin: Origin::File {
+            path: config.state_dir.join(crate::shell::ledger::FILE),
+            line: 0,
+            column: 0,
+        },
+        key: key.to_string(),
+        found: e.to_string(),
+        expected: expected.to_string(),
+        hint: None,
     }
+    .into()
 }
 
 /// Gives every `time = "auto"` pair its weekday and time (the core's
@@ -174,24 +184,25 @@ pub fn place(config: &Config, roster: &mut Roster) -> Result<(), InputErrors> {
     if !roster.active_pairs().any(|p| p.placing.auto) {
         return Ok(());
     }
-    let ledger_error = |e: crate::shell::ledger::LedgerError| -> InputErrors {
-        InputError {
-            origin: Origin::File {
-                path: config.state_dir.join(crate::shell::ledger::FILE),
-                line: 0,
-                column: 0,
-            },
-            key: String::new(),
-            found: e.to_string(),
-            expected: "a readable ledger: `time = \"auto\"` pairs keep the slots their series were sent with".into(),
-            hint: None,
-        }
-        .into()
-    };
-    let sent = match crate::shell::ledger::Ledger::open_existing(&config.state_dir) {
-        Ok(Some(ledger)) => ledger.active_series().map_err(ledger_error)?,
-        Ok(None) => Default::default(),
-        Err(e) => return Err(ledger_error(e)),
+    let ledger = Ledger::open_existing(&config.state_dir)
+        .map_err(|e| ledger_error(config, "", &e, SENT_SLOTS))?;
+    place_with(config, roster, ledger.as_ref())
+}
+
+/// [`place`] with the ledger already open (`None`: there is none yet).
+fn place_with(
+    config: &Config,
+    roster: &mut Roster,
+    ledger: Option<&Ledger>,
+) -> Result<(), InputErrors> {
+    if !roster.active_pairs().any(|p| p.placing.auto) {
+        return Ok(());
+    }
+    let sent = match ledger {
+        Some(l) => l
+            .active_series()
+            .map_err(|e| ledger_error(config, "", &e, SENT_SLOTS))?,
+        None => Default::default(),
     };
     placement::place(roster, &sent).map(|_| ()).map_err(|unplaced| {
         InputErrors(

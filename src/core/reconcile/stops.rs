@@ -95,6 +95,8 @@ fn remembered_pair(s: &SentSeries) -> Pair {
 fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &Index<'_>) {
     let pair = remembered_pair(s);
     let zone = &s.shape.zone;
+    // The pair as the roster has it now, for its days off.
+    let now = roster.pairs.iter().find(|p| p.uid == s.pair_uid);
     let series = Series {
         uid: Cow::Borrowed(&s.uid),
         anchor: s.shape.anchor,
@@ -109,26 +111,10 @@ fn end(ctx: &mut Ctx<'_>, roster: &Roster, s: &SentSeries, until: Date, index: &
             from: s.paused_from,
             until,
         }),
-        days_off: roster
-            .pairs
-            .iter()
-            .find(|p| p.uid == s.pair_uid)
-            .map_or(&[][..], |p| &p.days_off[..]),
-        on_day_off: roster
-            .pairs
-            .iter()
-            .find(|p| p.uid == s.pair_uid)
-            .map_or(crate::core::roster::OnDayOff::Skip, |p| p.on_day_off),
-        work_days: roster
-            .pairs
-            .iter()
-            .find(|p| p.uid == s.pair_uid)
-            .map_or(crate::core::roster::WEEKDAYS, |p| p.placing.work_days),
-        move_blocked: roster
-            .pairs
-            .iter()
-            .find(|p| p.uid == s.pair_uid)
-            .map_or(&[][..], |p| &p.move_blocked[..]),
+        days_off: now.map_or(&[][..], |p| &p.days_off[..]),
+        on_day_off: now.map_or(crate::core::roster::OnDayOff::Skip, |p| p.on_day_off),
+        work_days: now.map_or(crate::core::roster::WEEKDAYS, |p| p.placing.work_days),
+        move_blocked: now.map_or(&[][..], |p| &p.move_blocked[..]),
     };
     let Some(mut events) = series_events(&pair, &roster.bank, series, Vec::new()) else {
         cancel(ctx, s);
