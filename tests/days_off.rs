@@ -1,7 +1,8 @@
 //! Days off end to end: calendar sources served by a local HTTP server
 //! (127.0.0.1) and read from files; `check`, `preview` and `export` run as
 //! the real binary; fetch failures (404, a timeout, a 20 MB body, garbage)
-//! keep the last good copy; 304s; the daemon's `/healthz` and `/metrics`.
+//! keep the last good copy; 304s; HTTPS through rustls against the roots
+//! `SSL_CERT_FILE` names; the daemon's `/healthz` and `/metrics`.
 
 #![allow(clippy::disallowed_methods)]
 
@@ -558,4 +559,197 @@ async fn the_daemon_fetches_before_its_first_reconcile_and_mails_the_exdate() {
         }
     }
     assert!(found, "no invitation for Grace in the outbox");
+}
+
+/// Makes a test CA and a certificate for 127.0.0.1 signed by it, with the
+/// openssl command (installed by `scripts/test` when missing); returns the
+/// CA's PEM path, the server's chain and key paths.
+fn make_certificates(
+    dir: &Path,
+    name: &str,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl runs");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ca = format!("{name}-ca.pem");
+    let ca_key = format!("{name}-ca.key");
+    let key = format!("{name}-server.key");
+    let csr = format!("{name}-server.csr");
+    let cert = format!("{name}-server.pem");
+    let ext = format!("{name}-ext.cnf");
+    std::fs::write(
+        dir.join(&ext),
+        "basicConstraints=critical,CA:FALSE\nsubjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    let curve = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &curve[..],
+            &[
+                "-keyout",
+                &ca_key,
+                "-out",
+                &ca,
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN={name} test CA"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign",
+            ][..],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[
+            &["req"][..],
+            &curve[..],
+            &["-keyout", &key, "-out", &csr, "-subj", "/CN=127.0.0.1"][..],
+        ]
+        .concat(),
+    );
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &csr,
+        "-CA",
+        &ca,
+        "-CAkey",
+        &ca_key,
+        "-CAcreateserial",
+        "-out",
+        &cert,
+        "-days",
+        "2",
+        "-extfile",
+        &ext,
+    ]);
+    (dir.join(ca), dir.join(cert), dir.join(key))
+}
+
+/// An HTTPS server on 127.0.0.1 (rustls) that answers every request with
+/// the holiday calendar; returns its address and a count of requests.
+fn serve_tls(cert: &Path, key: &Path) -> (SocketAddr, Arc<AtomicUsize>) {
+    use tokio_rustls::rustls;
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(key).unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap();
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().flatten() {
+            let config = config.clone();
+            let count = count.clone();
+            std::thread::spawn(move || {
+                let conn = rustls::ServerConnection::new(config).unwrap();
+                let mut tls = rustls::StreamOwned::new(conn, tcp);
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match std::io::Read::read(&mut tls, &mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                count.fetch_add(1, Ordering::SeqCst);
+                let reply = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/calendar\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{HOLIDAYS}",
+                    HOLIDAYS.len()
+                );
+                let _ = tls.write_all(reply.as_bytes());
+                tls.conn.send_close_notify();
+                let _ = tls.flush();
+            });
+        }
+    });
+    (addr, served)
+}
+
+#[test]
+fn https_sources_are_read_through_rustls_and_checked_against_the_roots() {
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = make_certificates(certs.path(), "trusted");
+    let (other_ca, _, _) = make_certificates(certs.path(), "other");
+    let (addr, served) = serve_tls(&cert, &key);
+    let dir = setup(&format!("https://{addr}/uk.ics"));
+    let check = |roots: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_touchbase"))
+            .arg("--config")
+            .arg(dir.path().join("touchbase.toml"))
+            .arg("check")
+            .env_remove("TOUCHBASE_CONFIG")
+            .env("SSL_CERT_FILE", roots)
+            .env_remove("SSL_CERT_DIR")
+            .output()
+            .unwrap()
+    };
+
+    // A certificate from a CA the roots do not hold: refused, said once on
+    // stderr, no copy stored, and check still answers.
+    let out = check(&other_ca);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("calendar uk: cannot fetch (TLS: invalid peer certificate: UnknownIssuer)"),
+        "{err}"
+    );
+    assert!(out.status.success(), "{err}");
+    assert!(!dir.path().join("state/calendars/uk.ics").exists());
+
+    // Trusted: fetched over TLS once, stored, and its holidays apply.
+    let out = check(&ca);
+    let text = stdout(&out);
+    assert_eq!(served.load(Ordering::SeqCst), 1, "one request over TLS");
+    let uk = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("uk ("))
+        .unwrap();
+    assert!(uk.contains("(holidays, https://127.0.0.1:"), "{uk}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("state/calendars/uk.ics")).unwrap(),
+        HOLIDAYS
+    );
+    let preview = stdout(&run(
+        dir.path(),
+        &["preview", "--json", "--from", "2027-03-01", "--weeks", "12"],
+    ));
+    let grace = dates(&preview, "grace@example.com");
+    assert!(grace.contains(&"2027-03-22".to_string()), "{grace:?}");
+    assert!(
+        !grace.contains(&"2027-03-29".to_string()),
+        "Easter Monday: {grace:?}"
+    );
 }
