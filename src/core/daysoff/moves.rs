@@ -6,8 +6,9 @@
 //! [`crate::core::roster::Roster::apply_days_off`]), so that every view
 //! (previews, feeds, mail) moves a meeting to the same date. Another pair
 //! counts as taking a time when one of its meetings is there as its
-//! cadence, pause and skipped days off place it; where that pair's own
-//! meeting was moved is not looked at (two moved meetings may still meet).
+//! cadence, pause and skipped days off place it, or when it is a meeting
+//! that an earlier pair (in roster order) moved there: two moved meetings
+//! never meet either.
 //! A pair that touchbase places (`time = "auto"`) moves by placement's
 //! rules too: inside both people's `hours` on the new day, and not onto a
 //! day that already holds the manager's `max_per_day` 1:1s.
@@ -21,6 +22,9 @@ use crate::core::cadence::{first_on_or_after, nth_date};
 use crate::core::placement::audit::inside;
 use crate::core::roster::{Manager, OnDayOff, Pair, Roster};
 use crate::core::schedule::resolve;
+
+/// A meeting's time, from start to end.
+type Span = (Timestamp, Timestamp);
 
 /// The most days a meeting moves (as [`super::next_day`] looks).
 const MOVE_DAYS: usize = 7;
@@ -54,10 +58,14 @@ pub fn block_moves(roster: &mut Roster) {
             pairs_of.entry(p.report.key()).or_default().push(i);
         }
     }
+    // Where earlier movers went: the times each person's moved meetings
+    // take, and the dates each manager's moved meetings land on.
+    let mut moved = Moved::default();
     let mut blocked_of = Vec::with_capacity(movers.len());
     for &i in &movers {
         let p = &roster.pairs[i];
-        let mut others: Vec<usize> = [p.manager.key(), p.report.key()]
+        let keys = [p.manager.key(), p.report.key()];
+        let mut others: Vec<usize> = keys
             .iter()
             .filter_map(|k| pairs_of.get(k))
             .flatten()
@@ -68,16 +76,57 @@ pub fn block_moves(roster: &mut Roster) {
         others.dedup();
         let others: Vec<&Pair> = others.iter().map(|&j| &roster.pairs[j]).collect();
         let manager = roster.managers.get(p.manager_index);
-        blocked_of.push((i, blocked(p, manager, &others)));
+        let (dates, targets) = blocked(p, manager, &others, &moved);
+        for (date, at) in targets {
+            for k in &keys {
+                moved.times.entry(k.clone()).or_default().push(at);
+            }
+            moved.days.entry(p.manager_index).or_default().push(date);
+        }
+        blocked_of.push((i, dates));
     }
     for (i, b) in blocked_of {
         roster.pairs[i].move_blocked = b.into();
     }
 }
 
-/// The dates `p`'s meetings on its days off would move to but may not.
-fn blocked(p: &Pair, manager: Option<&Manager>, others: &[&Pair]) -> Vec<Date> {
+/// The meetings earlier pairs moved, as later ones must keep clear of them.
+#[derive(Default)]
+struct Moved {
+    /// By person: the times their moved meetings take.
+    times: HashMap<String, Vec<Span>>,
+    /// By manager (index): the dates their moved meetings land on.
+    days: HashMap<usize, Vec<Date>>,
+}
+
+impl Moved {
+    /// Whether a moved meeting of `p`'s manager or report overlaps `at`.
+    fn takes(&self, p: &Pair, at: Span) -> bool {
+        [p.manager.key(), p.report.key()].iter().any(|k| {
+            self.times
+                .get(k)
+                .is_some_and(|v| v.iter().any(|&(s, e)| s < at.1 && at.0 < e))
+        })
+    }
+
+    /// How many moved meetings of manager `m` land on `date`.
+    fn led(&self, m: usize, date: Date) -> usize {
+        self.days
+            .get(&m)
+            .map_or(0, |v| v.iter().filter(|&&d| d == date).count())
+    }
+}
+
+/// The dates `p`'s meetings on its days off would move to but may not,
+/// and where the meetings it moves go (date and time).
+fn blocked(
+    p: &Pair,
+    manager: Option<&Manager>,
+    others: &[&Pair],
+    moved: &Moved,
+) -> (Vec<Date>, Vec<(Date, Span)>) {
     let mut out = Vec::new();
+    let mut targets = Vec::new();
     for &off in p.days_off.iter() {
         let k = first_on_or_after(p.start, p.cadence, off);
         if nth_date(p.start, p.cadence, k) != Some(off) {
@@ -96,16 +145,22 @@ fn blocked(p: &Pair, manager: Option<&Manager>, others: &[&Pair]) -> Vec<Date> {
                 continue;
             }
             let Some(at) = interval(p, d) else { break };
-            if others.iter().any(|q| busy(q, d, at)) || !placeable(p, manager, others, d, at) {
+            if others.iter().any(|q| busy(q, d, at))
+                || moved.takes(p, at)
+                || !placeable(p, manager, others, moved, d, at)
+            {
                 out.push(d);
                 continue;
+            }
+            if p.paused_until.is_none_or(|u| off >= u) {
+                targets.push((d, at));
             }
             break;
         }
     }
     out.sort_unstable();
     out.dedup();
-    out
+    (out, targets)
 }
 
 /// For a pair touchbase places, whether `at` on `date` keeps placement's
@@ -115,8 +170,9 @@ fn placeable(
     p: &Pair,
     manager: Option<&Manager>,
     others: &[&Pair],
+    moved: &Moved,
     date: Date,
-    at: (Timestamp, Timestamp),
+    at: Span,
 ) -> bool {
     let Some(m) = manager.filter(|_| p.placing.auto) else {
         return true;
@@ -130,7 +186,8 @@ fn placeable(
     let led = others
         .iter()
         .filter(|q| q.manager_index == p.manager_index && held(q, date))
-        .count();
+        .count()
+        + moved.led(p.manager_index, date);
     u32::try_from(led).unwrap_or(u32::MAX) < m.max_per_day
 }
 
@@ -144,7 +201,7 @@ fn held(q: &Pair, d: Date) -> bool {
 }
 
 /// When `p`'s meeting on `date` would be, from start to end.
-fn interval(p: &Pair, date: Date) -> Option<(Timestamp, Timestamp)> {
+fn interval(p: &Pair, date: Date) -> Option<Span> {
     let (start, _) = resolve(&p.tz, date.to_datetime(p.time))?;
     let end = start
         .checked_add(SignedDuration::from_mins(i64::from(p.duration_minutes)))
@@ -154,7 +211,7 @@ fn interval(p: &Pair, date: Date) -> Option<(Timestamp, Timestamp)> {
 
 /// Whether a meeting of `q` overlaps `at`, on the date `near` in `p`'s
 /// zone (so on that date, the day before or the day after in `q`'s).
-fn busy(q: &Pair, near: Date, at: (Timestamp, Timestamp)) -> bool {
+fn busy(q: &Pair, near: Date, at: Span) -> bool {
     [near.yesterday().ok(), Some(near), near.tomorrow().ok()]
         .into_iter()
         .flatten()

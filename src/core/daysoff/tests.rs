@@ -602,6 +602,63 @@ email = "ada@example.com"
 }
 
 #[test]
+fn two_moved_meetings_of_one_person_never_meet() {
+    // Ada meets Grace on Mondays and Alan on Tuesdays, both at 10:00, and
+    // both move on days off. The team is away on Monday 5 and Tuesday 6
+    // April: Grace's Monday moves past Tuesday to Wednesday 7 April at
+    // 10:00, so Alan's Tuesday, which would go there too, goes on to
+    // Thursday 8 April.
+    let text = r#"
+[[calendars]]
+id = "away"
+source = "away.ics"
+kind = "out_of_office"
+
+[defaults]
+on_day_off = "next_day"
+calendars = ["away"]
+
+[[managers]]
+email = "ada@example.com"
+
+  [[managers.reports]]
+  email = "grace@example.com"
+  start = "2027-03-01"
+  time = "10:00"
+  cadence = "weekly"
+
+  [[managers.reports]]
+  email = "alan@example.com"
+  start = "2027-03-02"
+  time = "10:00"
+  cadence = "weekly"
+"#;
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).expect("roster");
+    let (mon, tue) = (date(2027, 4, 5), date(2027, 4, 6));
+    let away = DaysOff {
+        events: vec![Event {
+            first: mon,
+            last: tue,
+        }],
+        days: vec![mon, tue],
+    };
+    roster.apply_days_off(&[Some(&away)]);
+    let window = Window {
+        from: date(2027, 4, 5),
+        until: date(2027, 4, 12),
+    };
+    let dates = |i: usize| -> Vec<Date> {
+        crate::core::schedule::slots(&roster.pairs[i], window)
+            .map(|s| s.date)
+            .collect()
+    };
+    assert_eq!(dates(0), [date(2027, 4, 7)]);
+    assert_eq!(dates(1), [date(2027, 4, 8)]);
+    assert_eq!(&roster.pairs[1].move_blocked[..], &[date(2027, 4, 7)]);
+}
+
+#[test]
 fn an_auto_pair_moves_by_placements_rules_max_per_day_included() {
     // Ada takes one 1:1 a day. Alan is fixed on Tuesdays at 14:00; Grace
     // is placed (Monday 09:00, the emptiest day's first time) and moves
