@@ -77,11 +77,14 @@ pub fn block_moves(roster: &mut Roster) {
         let others: Vec<&Pair> = others.iter().map(|&j| &roster.pairs[j]).collect();
         let manager = roster.managers.get(p.manager_index);
         let (dates, targets) = blocked(p, manager, &others, &moved);
-        for (date, at) in targets {
+        for at in targets {
             for k in &keys {
                 moved.times.entry(k.clone()).or_default().push(at);
             }
-            moved.days.entry(p.manager_index).or_default().push(date);
+            if let Some(m) = manager {
+                let day = at.0.to_zoned(m.tz.clone()).date();
+                moved.days.entry(p.manager_index).or_default().push(day);
+            }
         }
         blocked_of.push((i, dates));
     }
@@ -95,7 +98,8 @@ pub fn block_moves(roster: &mut Roster) {
 struct Moved {
     /// By person: the times their moved meetings take.
     times: HashMap<String, Vec<Span>>,
-    /// By manager (index): the dates their moved meetings land on.
+    /// By manager (index): the dates, in the manager's zone, their moved
+    /// meetings land on.
     days: HashMap<usize, Vec<Date>>,
 }
 
@@ -109,7 +113,8 @@ impl Moved {
         })
     }
 
-    /// How many moved meetings of manager `m` land on `date`.
+    /// How many moved meetings of manager `m` land on `date` (the
+    /// manager's).
     fn led(&self, m: usize, date: Date) -> usize {
         self.days
             .get(&m)
@@ -118,13 +123,13 @@ impl Moved {
 }
 
 /// The dates `p`'s meetings on its days off would move to but may not,
-/// and where the meetings it moves go (date and time).
+/// and the times the meetings it moves go to.
 fn blocked(
     p: &Pair,
     manager: Option<&Manager>,
     others: &[&Pair],
     moved: &Moved,
-) -> (Vec<Date>, Vec<(Date, Span)>) {
+) -> (Vec<Date>, Vec<Span>) {
     let mut out = Vec::new();
     let mut targets = Vec::new();
     for &off in p.days_off.iter() {
@@ -147,13 +152,13 @@ fn blocked(
             let Some(at) = interval(p, d) else { break };
             if others.iter().any(|q| busy(q, d, at))
                 || moved.takes(p, at)
-                || !placeable(p, manager, others, moved, d, at)
+                || !placeable(p, manager, others, moved, at)
             {
                 out.push(d);
                 continue;
             }
             if p.paused_until.is_none_or(|u| off >= u) {
-                targets.push((d, at));
+                targets.push(at);
             }
             break;
         }
@@ -163,15 +168,15 @@ fn blocked(
     (out, targets)
 }
 
-/// For a pair touchbase places, whether `at` on `date` keeps placement's
-/// rules: inside both people's hours, and a day of the manager's with
-/// room under `max_per_day`. Always true for a pair with a fixed time.
+/// For a pair touchbase places, whether a meeting at `at` keeps
+/// placement's rules: inside both people's hours, and on a day of the
+/// manager's (in the manager's zone) with room under `max_per_day`.
+/// Always true for a pair with a fixed time.
 fn placeable(
     p: &Pair,
     manager: Option<&Manager>,
     others: &[&Pair],
     moved: &Moved,
-    date: Date,
     at: Span,
 ) -> bool {
     let Some(m) = manager.filter(|_| p.placing.auto) else {
@@ -183,12 +188,24 @@ fn placeable(
     {
         return false;
     }
+    let day = at.0.to_zoned(m.tz.clone()).date();
     let led = others
         .iter()
-        .filter(|q| q.manager_index == p.manager_index && held(q, date))
+        .filter(|q| q.manager_index == p.manager_index && leads_on(q, &m.tz, day))
         .count()
-        + moved.led(p.manager_index, date);
+        + moved.led(p.manager_index, day);
     u32::try_from(led).unwrap_or(u32::MAX) < m.max_per_day
+}
+
+/// Whether a meeting of `q` starts on `day` in the zone `tz` (its
+/// manager's).
+fn leads_on(q: &Pair, tz: &jiff::tz::TimeZone, day: Date) -> bool {
+    [day.yesterday().ok(), Some(day), day.tomorrow().ok()]
+        .into_iter()
+        .flatten()
+        .any(|d| {
+            held(q, d) && interval(q, d).is_some_and(|(s, _)| s.to_zoned(tz.clone()).date() == day)
+        })
 }
 
 /// Whether `q` meets on `d` (its own zone's date): an occurrence of its
