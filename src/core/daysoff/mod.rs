@@ -14,9 +14,14 @@
 //!   or `X-MICROSOFT-CDO-INTENDEDSTATUS` = `OOF`, as Outlook and Exchange
 //!   publish them; `X-GOOGLE-EVENT-TYPE` or `X-EVENT-TYPE` =
 //!   `OUT_OF_OFFICE`/`OUTOFOFFICE`; `FBTYPE=BUSY-UNAVAILABLE` on a `VFREEBUSY`
-//!   period) and all-day events that are not transparent (`TRANSP:OPAQUE`, the
-//!   default, and not marked free): the form a day away takes in Google's and
-//!   Apple's feeds, which carry no out-of-office marker of their own.
+//!   period), all-day events that are not transparent (`TRANSP:OPAQUE`, the
+//!   default, and not marked free), and the whole days (midnight to
+//!   midnight in the event's zone) that a timed busy event covers: the forms
+//!   a day away takes in Google's and Apple's feeds, which carry no
+//!   out-of-office marker of their own (Google's out-of-office event is a
+//!   timed one, from 00:00 to 00:00 when it is for whole days). A timed
+//!   busy event that covers no whole day (a meeting, an afternoon off) is
+//!   no day off.
 //!
 //! An event's days are the local dates it touches in its own zone (a floating
 //! or all-day event: as written); an end at midnight does not touch the day
@@ -308,6 +313,10 @@ struct Facts<'a> {
     cancelled: bool,
     recurrence_date: Option<Date>,
     counts: bool,
+    /// Counts only for the dates it covers from midnight to midnight: a
+    /// timed busy event in an `out_of_office` source, with no out-of-office
+    /// marker.
+    whole_days: bool,
 }
 
 impl Reader {
@@ -352,7 +361,7 @@ impl Reader {
                 (Some(uid), None) => replaced.get(uid).unwrap_or(&empty),
                 _ => &empty,
             };
-            self.expand(&zones, comp, skip);
+            self.expand(&zones, comp, skip, f.whole_days);
         }
         if self.kind == Kind::OutOfOffice {
             for comp in cal
@@ -372,6 +381,7 @@ impl Reader {
         zones: &[ICalendarComponent],
         comp: &ICalendarComponent,
         skip: &HashSet<Date>,
+        whole_days: bool,
     ) {
         let mut alone = ICalendar {
             components: Vec::with_capacity(zones.len() + 1),
@@ -397,6 +407,12 @@ impl Reader {
                 continue;
             };
             if skip.contains(&first) {
+                continue;
+            }
+            if whole_days {
+                if let Some((first, last)) = end.and_then(|end| whole(e.start.naive_local(), end)) {
+                    self.push(first, last);
+                }
                 continue;
             }
             let last = end
@@ -578,20 +594,35 @@ fn facts(c: &ICalendarComponent, kind: Kind) -> Facts<'_> {
             _ => {}
         }
     }
+    let busy = !transparent && !free;
     let counts = match kind {
         Kind::Holidays => true,
-        Kind::OutOfOffice => oof || (all_day && !transparent && !free),
+        Kind::OutOfOffice => oof || busy,
     };
     Facts {
         uid,
         cancelled,
         recurrence_date,
         counts,
+        whole_days: kind == Kind::OutOfOffice && !oof && !all_day,
     }
 }
 
 /// The last local date an event from `start` to `end` touches: an end at
 /// midnight does not touch the day it opens.
+/// The first and last dates a timed event covers from midnight to
+/// midnight (`None`: no whole day).
+fn whole(start: chrono::NaiveDateTime, end: chrono::NaiveDateTime) -> Option<(Date, Date)> {
+    let first = if start.time() == chrono::NaiveTime::MIN {
+        start.date()
+    } else {
+        start.date().succ_opt()?
+    };
+    let last = end.date().pred_opt()?;
+    (first <= last).then_some(())?;
+    Some((to_date(first)?, to_date(last)?))
+}
+
 fn last_day(start: chrono::NaiveDateTime, end: chrono::NaiveDateTime) -> Option<Date> {
     if end <= start {
         return to_date(start.date());

@@ -169,6 +169,38 @@ fn out_of_office_over_a_weekend_and_a_month_boundary() {
 }
 
 #[test]
+fn timed_busy_events_count_for_the_whole_days_they_cover() {
+    let text = cal(concat!(
+        // Google's out-of-office for whole days: timed, 00:00 to 00:00 in
+        // the owner's zone, Wednesday to Friday.
+        "BEGIN:VEVENT\nUID:google-ooo@test\nDTSTART;TZID=America/New_York:20270707T000000\nDTEND;TZID=America/New_York:20270710T000000\nSUMMARY:Out of office\nTRANSP:OPAQUE\nEND:VEVENT\n",
+        // From Monday 13:00 to Wednesday 17:00: only Tuesday is whole.
+        "BEGIN:VEVENT\nUID:trip@test\nDTSTART;TZID=Europe/Berlin:20270712T130000\nDTEND;TZID=Europe/Berlin:20270714T170000\nSUMMARY:Trip\nEND:VEVENT\n",
+        // An afternoon off, a day of meetings from 00:00 to 23:30, and a
+        // transparent week: none is a whole busy day.
+        "BEGIN:VEVENT\nUID:afternoon@test\nDTSTART:20270719T120000Z\nDTEND:20270719T170000Z\nEND:VEVENT\n",
+        "BEGIN:VEVENT\nUID:long@test\nDTSTART:20270720T000000Z\nDTEND:20270720T233000Z\nEND:VEVENT\n",
+        "BEGIN:VEVENT\nUID:free-week@test\nDTSTART:20270726T000000Z\nDTEND:20270802T000000Z\nTRANSP:TRANSPARENT\nEND:VEVENT\n",
+        // A weekly timed series of whole Fridays, one instance moved.
+        "BEGIN:VEVENT\nUID:fridays@test\nDTSTART;TZID=Europe/London:20270903T000000\nDTEND;TZID=Europe/London:20270904T000000\nRRULE:FREQ=WEEKLY;COUNT=3\nEND:VEVENT\n",
+        "BEGIN:VEVENT\nUID:fridays@test\nRECURRENCE-ID;TZID=Europe/London:20270910T000000\nDTSTART;TZID=Europe/London:20270909T000000\nDTEND;TZID=Europe/London:20270910T000000\nEND:VEVENT\n",
+    ));
+    let d = read(&text, Kind::OutOfOffice, year(2027)).unwrap();
+    assert_eq!(
+        days(&d),
+        vec![
+            date(2027, 7, 7),
+            date(2027, 7, 8),
+            date(2027, 7, 9),
+            date(2027, 7, 13),
+            date(2027, 9, 3),
+            date(2027, 9, 9),
+            date(2027, 9, 17),
+        ]
+    );
+}
+
+#[test]
 fn free_busy_unavailable_periods_are_out_of_office() {
     let text = cal("BEGIN:VFREEBUSY\nUID:fb@test\nFREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20270701T080000Z/20270702T170000Z\nFREEBUSY;FBTYPE=BUSY:20270705T080000Z/PT1H\nEND:VFREEBUSY\n");
     let d = read(&text, Kind::OutOfOffice, year(2027)).unwrap();
