@@ -24,8 +24,9 @@
 //!   no day off.
 //!
 //! An event's days are the local dates it touches in its own zone (a floating
-//! or all-day event: as written); an end at midnight does not touch the day
-//! it opens. Everything is bounded: input size, events, instances per series
+//! or all-day event: as written; a time in UTC, as Google writes single
+//! events: on the owner's clock, the calendar's `X-WR-TIMEZONE`, when it
+//! names one); an end at midnight does not touch the day it opens. Everything is bounded: input size, events, instances per series
 //! and in all, and the length of one event, so a hostile file costs little.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -322,6 +323,7 @@ struct Facts<'a> {
 impl Reader {
     fn calendar(&mut self, cal: &ICalendar) {
         let zones: Vec<ICalendarComponent> = cal.timezones().cloned().collect();
+        let owner = owner_zone(cal);
         let vevents: Vec<(&ICalendarComponent, Facts<'_>)> = cal
             .components
             .iter()
@@ -361,7 +363,7 @@ impl Reader {
                 (Some(uid), None) => replaced.get(uid).unwrap_or(&empty),
                 _ => &empty,
             };
-            self.expand(&zones, comp, skip, f.whole_days);
+            self.expand(&zones, comp, skip, f.whole_days, owner);
         }
         if self.kind == Kind::OutOfOffice {
             for comp in cal
@@ -382,6 +384,7 @@ impl Reader {
         comp: &ICalendarComponent,
         skip: &HashSet<Date>,
         whole_days: bool,
+        owner: Option<Tz>,
     ) {
         let mut alone = ICalendar {
             components: Vec::with_capacity(zones.len() + 1),
@@ -398,26 +401,33 @@ impl Reader {
         let expanded = alone.expand_dates(Tz::Floating, limit);
         self.budget = self.budget.saturating_sub(expanded.events.len().max(1));
         for e in expanded.events {
-            let first = e.start.date_naive();
-            let end = match e.end {
-                TimeOrDelta::Time(t) => Some(t.naive_local()),
-                TimeOrDelta::Delta(d) => e.start.naive_local().checked_add_signed(d),
-            };
-            let Some(first) = to_date(first) else {
-                continue;
-            };
-            if skip.contains(&first) {
+            // Overrides name the instance by its date as written.
+            if to_date(e.start.date_naive()).is_none_or(|d| skip.contains(&d)) {
                 continue;
             }
+            let end = match e.end {
+                TimeOrDelta::Time(t) => Some(t),
+                TimeOrDelta::Delta(d) => e.start.checked_add_signed(d),
+            };
+            // A time in UTC (Google's export writes single events so) is
+            // read on the wall clock of the calendar's owner.
+            let (start, end) = match owner.filter(|_| e.start.timezone().is_utc()) {
+                Some(tz) => (
+                    e.start.with_timezone(&tz).naive_local(),
+                    end.map(|t| t.with_timezone(&tz).naive_local()),
+                ),
+                None => (e.start.naive_local(), end.map(|t| t.naive_local())),
+            };
+            let Some(first) = to_date(start.date()) else {
+                continue;
+            };
             if whole_days {
-                if let Some((first, last)) = end.and_then(|end| whole(e.start.naive_local(), end)) {
+                if let Some((first, last)) = end.and_then(|end| whole(start, end)) {
                     self.push(first, last);
                 }
                 continue;
             }
-            let last = end
-                .and_then(|end| last_day(e.start.naive_local(), end))
-                .unwrap_or(first);
+            let last = end.and_then(|end| last_day(start, end)).unwrap_or(first);
             self.push(first, last);
         }
     }
@@ -610,6 +620,22 @@ fn facts(c: &ICalendarComponent, kind: Kind) -> Facts<'_> {
 
 /// The last local date an event from `start` to `end` touches: an end at
 /// midnight does not touch the day it opens.
+/// The zone of the calendar's owner, from `X-WR-TIMEZONE` (Google, Apple
+/// and Outlook write it on a published calendar).
+fn owner_zone(cal: &ICalendar) -> Option<Tz> {
+    let top = cal.components.first()?;
+    top.entries
+        .iter()
+        .find_map(|e| match (&e.name, e.values.first()) {
+            (ICalendarProperty::Other(name), Some(ICalendarValue::Text(t)))
+                if name.eq_ignore_ascii_case("X-WR-TIMEZONE") =>
+            {
+                t.trim().parse::<Tz>().ok().filter(|tz| !tz.is_floating())
+            }
+            _ => None,
+        })
+}
+
 /// The first and last dates a timed event covers from midnight to
 /// midnight (`None`: no whole day).
 fn whole(start: chrono::NaiveDateTime, end: chrono::NaiveDateTime) -> Option<(Date, Date)> {

@@ -201,6 +201,38 @@ fn timed_busy_events_count_for_the_whole_days_they_cover() {
 }
 
 #[test]
+fn utc_times_are_read_on_the_owners_clock() {
+    // Google writes a single timed event in UTC: an out-of-office from
+    // Wednesday 00:00 to Saturday 00:00 in Berlin (summer time, +02:00),
+    // and a 1-hour OOF on Friday 00:30 Berlin, Thursday 22:30 UTC.
+    let events = concat!(
+        "BEGIN:VEVENT\nUID:ooo@test\nDTSTART:20270706T220000Z\nDTEND:20270709T220000Z\nSUMMARY:Out of office\nEND:VEVENT\n",
+        "BEGIN:VEVENT\nUID:late@test\nDTSTART:20270715T223000Z\nDTEND:20270715T233000Z\nX-MICROSOFT-CDO-BUSYSTATUS:OOF\nEND:VEVENT\n",
+    );
+    let berlin = read(
+        &cal(&format!("X-WR-TIMEZONE:Europe/Berlin\n{events}")),
+        Kind::OutOfOffice,
+        year(2027),
+    )
+    .unwrap();
+    assert_eq!(
+        days(&berlin),
+        vec![
+            date(2027, 7, 7),
+            date(2027, 7, 8),
+            date(2027, 7, 9),
+            date(2027, 7, 16),
+        ]
+    );
+    // With no owner's zone, UTC is all there is.
+    let utc = read(&cal(events), Kind::OutOfOffice, year(2027)).unwrap();
+    assert_eq!(
+        days(&utc),
+        vec![date(2027, 7, 7), date(2027, 7, 8), date(2027, 7, 15)]
+    );
+}
+
+#[test]
 fn free_busy_unavailable_periods_are_out_of_office() {
     let text = cal("BEGIN:VFREEBUSY\nUID:fb@test\nFREEBUSY;FBTYPE=BUSY-UNAVAILABLE:20270701T080000Z/20270702T170000Z\nFREEBUSY;FBTYPE=BUSY:20270705T080000Z/PT1H\nEND:VFREEBUSY\n");
     let d = read(&text, Kind::OutOfOffice, year(2027)).unwrap();
