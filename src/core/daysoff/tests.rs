@@ -590,6 +590,31 @@ calendars = ["us"]
     assert_eq!(effects(&roster, 1, &jp, window), (0, 0));
 }
 
+/// The roster `text`, placed, with the days from `first` to `last` off in
+/// its one calendar.
+fn roster_away(text: &str, first: Date, last: Date) -> crate::core::roster::Roster {
+    let source = crate::core::source::SourceText::new("roster.toml", text);
+    let mut roster = crate::core::roster::parse(&source).expect("roster");
+    crate::core::placement::place(&mut roster, &Default::default()).expect("placed");
+    let days = first
+        .series(jiff::Span::new().days(1))
+        .take_while(|d| *d <= last)
+        .collect();
+    let away = DaysOff {
+        events: vec![Event { first, last }],
+        days,
+    };
+    roster.apply_days_off(&[Some(&away)]);
+    roster
+}
+
+/// The meeting dates of pair `i` of `roster` in `window`.
+fn pair_dates(roster: &crate::core::roster::Roster, i: usize, window: Window) -> Vec<Date> {
+    crate::core::schedule::slots(&roster.pairs[i], window)
+        .map(|s| s.date)
+        .collect()
+}
+
 /// The roster `text`, placed, with `off` a day off from its one calendar,
 /// and its first pair's meeting dates in `window`.
 fn first_pair_with_a_day_off(
@@ -597,20 +622,8 @@ fn first_pair_with_a_day_off(
     off: Date,
     window: Window,
 ) -> (crate::core::roster::Roster, Vec<Date>) {
-    let source = crate::core::source::SourceText::new("roster.toml", text);
-    let mut roster = crate::core::roster::parse(&source).expect("roster");
-    crate::core::placement::place(&mut roster, &Default::default()).expect("placed");
-    let away = DaysOff {
-        events: vec![Event {
-            first: off,
-            last: off,
-        }],
-        days: vec![off],
-    };
-    roster.apply_days_off(&[Some(&away)]);
-    let dates = crate::core::schedule::slots(&roster.pairs[0], window)
-        .map(|s| s.date)
-        .collect();
+    let roster = roster_away(text, off, off);
+    let dates = pair_dates(&roster, 0, window);
     (roster, dates)
 }
 
@@ -697,28 +710,13 @@ email = "ada@example.com"
   time = "10:00"
   cadence = "weekly"
 "#;
-    let source = crate::core::source::SourceText::new("roster.toml", text);
-    let mut roster = crate::core::roster::parse(&source).expect("roster");
-    let (mon, tue) = (date(2027, 4, 5), date(2027, 4, 6));
-    let away = DaysOff {
-        events: vec![Event {
-            first: mon,
-            last: tue,
-        }],
-        days: vec![mon, tue],
-    };
-    roster.apply_days_off(&[Some(&away)]);
+    let roster = roster_away(text, date(2027, 4, 5), date(2027, 4, 6));
     let window = Window {
         from: date(2027, 4, 5),
         until: date(2027, 4, 12),
     };
-    let dates = |i: usize| -> Vec<Date> {
-        crate::core::schedule::slots(&roster.pairs[i], window)
-            .map(|s| s.date)
-            .collect()
-    };
-    assert_eq!(dates(0), [date(2027, 4, 7)]);
-    assert_eq!(dates(1), [date(2027, 4, 8)]);
+    assert_eq!(pair_dates(&roster, 0, window), [date(2027, 4, 7)]);
+    assert_eq!(pair_dates(&roster, 1, window), [date(2027, 4, 8)]);
     assert_eq!(&roster.pairs[1].move_blocked[..], &[date(2027, 4, 7)]);
 }
 
