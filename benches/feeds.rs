@@ -98,7 +98,7 @@ fn main() {
         let mut bytes = 0usize;
         for email in part {
             let (name, pairs) = directory.lookup(&roster, email).expect("indexed");
-            let doc = render_pairs(&roster, &history, name, &pairs, window, org, now);
+            let doc = render_pairs(&roster, &history, name, &pairs, window, org, now, None);
             bytes += doc.len();
             std::hint::black_box(&doc);
         }
@@ -156,7 +156,7 @@ fn main() {
             who.extend((0..REPORTS).map(|r| format!("r{m}-{r}@example.com")));
             for email in who {
                 let (name, pairs) = directory.lookup(&roster, &email).expect("indexed");
-                let doc = render_pairs(&roster, &history, name, &pairs, window, org, now);
+                let doc = render_pairs(&roster, &history, name, &pairs, window, org, now, None);
                 std::fs::write(dir.join(format!("{email}.ics")), doc).expect("write sample");
                 n += 1;
             }

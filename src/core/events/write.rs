@@ -26,20 +26,9 @@ pub enum Audience {
 }
 
 /// Writes the master and the overrides of `events`; `dtstamp` is the
-/// document's `DTSTAMP` (already formatted, UTC).
+/// document's `DTSTAMP` (already formatted, UTC). `page` (a report's own
+/// page, in their feed) ends every description (see [`page_link`]).
 pub fn write_series(
-    w: &mut Writer,
-    events: &SeriesEvents<'_>,
-    org: Organizer<'_>,
-    dtstamp: &str,
-    audience: Audience,
-) {
-    write_series_linked(w, events, org, dtstamp, audience, None);
-}
-
-/// [`write_series`], with `page` (a report's own page, in their feed)
-/// ending every description (see [`page_link`]).
-pub fn write_series_linked(
     w: &mut Writer,
     events: &SeriesEvents<'_>,
     org: Organizer<'_>,

@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, ToSpan};
 
-use crate::core::events::write::{write_series_linked, Audience};
+use crate::core::events::write::{write_series, Audience};
 use crate::core::events::{pair_events, Organizer, SeriesEvents};
 use crate::core::ical::{utc_datetime, vtimezone, Writer};
 use crate::core::roster::{Pair, Roster};
@@ -85,21 +85,8 @@ pub fn render(
 ) -> Result<String, UnknownPerson> {
     let (name, pairs) = person_pairs(roster, email)?;
     Ok(render_pairs(
-        roster, history, name, &pairs, window, organizer, now,
+        roster, history, name, &pairs, window, organizer, now, None,
     ))
-}
-
-/// The feed named for `name` holding the series of `pairs`.
-pub fn render_pairs(
-    roster: &Roster,
-    history: &History,
-    name: &str,
-    pairs: &[&Pair],
-    window: Window,
-    organizer: Organizer<'_>,
-    now: Timestamp,
-) -> String {
-    render_pairs_linked(roster, history, name, pairs, window, organizer, now, None)
 }
 
 /// A report's own page, named in their feed: the meetings of the pair
@@ -112,10 +99,10 @@ pub struct PageLink<'a> {
     pub url: &'a str,
 }
 
-/// [`render_pairs`], with the report's page (if any) named in the
-/// descriptions of their own meetings.
+/// The feed named for `name` holding the series of `pairs`, with the
+/// report's page (if any) named in the descriptions of their own meetings.
 #[allow(clippy::too_many_arguments)]
-pub fn render_pairs_linked(
+pub fn render_pairs(
     roster: &Roster,
     history: &History,
     name: &str,
@@ -160,7 +147,7 @@ pub fn document_linked(
     let dtstamp = utc_datetime(now);
     for e in events {
         let link = page.filter(|l| e.pair.report.is(l.report)).map(|l| l.url);
-        write_series_linked(&mut w, e, organizer, &dtstamp, Audience::Feed, link);
+        write_series(&mut w, e, organizer, &dtstamp, Audience::Feed, link);
     }
     w.end("VCALENDAR");
     w.finish()

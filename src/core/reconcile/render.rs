@@ -51,6 +51,7 @@ pub fn series_request(
             Prompts::Updates => Audience::Invitation,
             Prompts::Digest => Audience::DigestInvitation,
         },
+        None,
     );
     w.end("VCALENDAR");
     w.finish()

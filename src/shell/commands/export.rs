@@ -42,7 +42,7 @@ pub fn export(
                 report: &person,
                 url,
             });
-            feed::render_pairs_linked(roster, &history, name, &pairs, window, organizer, now, link)
+            feed::render_pairs(roster, &history, name, &pairs, window, organizer, now, link)
         })
         .map_err(|_| {
             // One message for an unknown address and an opted-out report,

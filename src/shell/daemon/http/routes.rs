@@ -129,7 +129,7 @@ fn feed_for(shared: &Shared, person: &str, secret: &str) -> Option<Feed> {
     let org = crate::shell::service::organizer(config);
     let (name, pairs) = current.directory.lookup(&current.roster, person).ok()?;
     let page = crate::shell::daemon::secrets::page_url(&config.http.public_url, secret);
-    let body = feed::render_pairs_linked(
+    let body = feed::render_pairs(
         &current.roster,
         &current.history,
         name,
