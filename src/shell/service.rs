@@ -16,6 +16,7 @@ use crate::core::series::History;
 use crate::shell::config::Config;
 use crate::shell::ledger::{Batch, Ledger, LedgerError, NewMessage};
 use crate::shell::mail::message::{self, Invitation};
+use crate::shell::mail::plain::Plain;
 use crate::shell::mail::sender::{self, Drained};
 use crate::shell::mail::transport::{SendError, Sender};
 
@@ -126,7 +127,7 @@ pub fn reconcile(
         }
         let mut inv = invitation(config, &m, now);
         if let Some(url) = pages.url(&m, &mut batch)? {
-            crate::shell::mail::page_link::with_page_link(&mut inv, &url);
+            crate::shell::mail::page_link::with_page_link(&mut inv.mail, &url);
         }
         let built = message::build(&inv);
         let failed = built.as_ref().err().map(|e| {
@@ -225,17 +226,19 @@ impl<'c> ReportPages<'c> {
 /// What `m` says, as the mail builder takes it.
 fn invitation(config: &Config, m: &Outgoing, now: Timestamp) -> Invitation {
     Invitation {
-        from_name: config.mail.from_name.clone(),
-        from_email: config.mail.from_email.clone(),
-        to_name: m.to.name.clone(),
-        to_email: m.to.email.clone(),
-        subject: m.body.subject.clone(),
-        text: m.body.text.clone(),
-        html: m.body.html.clone(),
+        mail: Plain {
+            from_name: config.mail.from_name.clone(),
+            from_email: config.mail.from_email.clone(),
+            to_name: m.to.name.clone(),
+            to_email: m.to.email.clone(),
+            subject: m.body.subject.clone(),
+            text: m.body.text.clone(),
+            html: m.body.html.clone(),
+            message_id: m.message_id.clone(),
+            date: now.as_second(),
+        },
         method: m.method,
         ics: m.ics.clone(),
-        message_id: m.message_id.clone(),
-        date: now.as_second(),
     }
 }
 

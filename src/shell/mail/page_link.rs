@@ -2,28 +2,29 @@
 //! opt out, prompts), added to their copy of an invitation when
 //! `invite_reports` is on. The manager's copy never carries it.
 
-use super::message::Invitation;
+use super::plain::Plain;
 use crate::core::page::escape;
 
 /// What the line says before the address.
 const LABEL: &str = "Your own page (pause, opt out, prompts; private to you):";
 
-/// Adds the page at `url` to the end of both bodies of `inv`.
-pub fn with_page_link(inv: &mut Invitation, url: &str) {
-    if !inv.text.ends_with('\n') {
-        inv.text.push('\n');
+/// Adds the page at `url` to the end of both bodies of `mail` (the
+/// report's copy of an invitation).
+pub fn with_page_link(mail: &mut Plain, url: &str) {
+    if !mail.text.ends_with('\n') {
+        mail.text.push('\n');
     }
-    inv.text.push_str(&format!("\n{LABEL} {url}\n"));
+    mail.text.push_str(&format!("\n{LABEL} {url}\n"));
     let url = escape(url);
     let p = format!(
         "<p style=\"margin:16px 0 0;font-size:13px\">{LABEL} <a href=\"{url}\">{url}</a></p>"
     );
     // Inside the body's last element (the letter's column), when it has one.
-    match inv.html.rfind("</div>") {
-        Some(at) if matches!(inv.html[at..].trim(), "</div>" | "</div></body></html>") => {
-            inv.html.insert_str(at, &p)
+    match mail.html.rfind("</div>") {
+        Some(at) if matches!(mail.html[at..].trim(), "</div>" | "</div></body></html>") => {
+            mail.html.insert_str(at, &p)
         }
-        _ => inv.html.push_str(&p),
+        _ => mail.html.push_str(&p),
     }
 }
 
@@ -31,8 +32,8 @@ pub fn with_page_link(inv: &mut Invitation, url: &str) {
 mod tests {
     use super::*;
 
-    fn invitation(text: &str, html: &str) -> Invitation {
-        Invitation {
+    fn invitation(text: &str, html: &str) -> Plain {
+        Plain {
             from_name: None,
             from_email: "touchbase@example.com".into(),
             to_name: "Grace".into(),
@@ -40,8 +41,6 @@ mod tests {
             subject: "1:1".into(),
             text: text.into(),
             html: html.into(),
-            method: crate::core::ical::Method::Request,
-            ics: String::new(),
             message_id: "a@example.com".into(),
             date: 0,
         }

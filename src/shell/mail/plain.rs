@@ -1,13 +1,32 @@
 //! A plain mail (the weekly digest): a `multipart/alternative` of
 //! text/plain and text/html and nothing else, so no calendar engine takes
-//! it for an invitation. Like [`super::message`], byte for byte the same
-//! for the same input: the boundary comes from the Message-ID, the Date
-//! from the injected clock.
+//! it for an invitation. Also what every mail shares: its headers and its
+//! readable parts, to which [`super::message`] adds an invitation's
+//! calendar. Byte for byte the same for the same input: the boundaries
+//! come from the Message-ID, the Date from the injected clock.
 
+use std::time::{Duration, SystemTime};
+
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use super::message::{date_header, mailbox, text_and_html, MessageError};
 use crate::core::hash::hex128;
+
+/// Why a message could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum MessageError {
+    /// An address lettre cannot put in a header.
+    #[error("invalid address {0:?}: {1}")]
+    Address(String, lettre::address::AddressError),
+    /// A display name with a control character: lettre cannot write it
+    /// (a line break would end the header), and panics trying.
+    #[error("the display name {0:?} holds a control character")]
+    Name(String),
+    /// lettre refused the message.
+    #[error("cannot build message: {0}")]
+    Build(#[from] lettre::error::Error),
+}
 
 /// Everything a plain mail says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,17 +53,62 @@ pub struct Plain {
 
 /// The message's bytes, ready for SMTP.
 pub fn build(p: &Plain) -> Result<Vec<u8>, MessageError> {
-    let seed = hex128(&[b"touchbase-boundary", p.message_id.as_bytes()]);
-    let date = date_header(p.date);
-    let alternative = text_and_html(&seed, &p.text, &p.html);
+    formatted(p, text_and_html(&boundary_seed(p), &p.text, &p.html))
+}
+
+/// What the MIME boundaries of `p` derive from: its Message-ID.
+pub(super) fn boundary_seed(p: &Plain) -> String {
+    hex128(&[b"touchbase-boundary", p.message_id.as_bytes()])
+}
+
+/// `body` under the headers of `p`, as bytes.
+pub(super) fn formatted(p: &Plain, body: MultiPart) -> Result<Vec<u8>, MessageError> {
     let message = Message::builder()
         .from(mailbox(p.from_name.as_deref(), &p.from_email)?)
         .to(mailbox(Some(&p.to_name), &p.to_email)?)
         .subject(p.subject.clone())
         .message_id(Some(format!("<{}>", p.message_id)))
-        .date(date)
-        .multipart(alternative)?;
+        .date(date_header(p.date))
+        .multipart(body)?;
     Ok(message.formatted())
+}
+
+fn mailbox(name: Option<&str>, email: &str) -> Result<Mailbox, MessageError> {
+    // Checked here, not left to lettre: its `Display` of such a mailbox
+    // fails, and `to_string` turns that into a panic.
+    // A tab is fine: lettre encodes it.
+    if let Some(n) = name.filter(|n| n.chars().any(|c| c.is_control() && c != '\t')) {
+        return Err(MessageError::Name(n.to_string()));
+    }
+    let address = email
+        .parse()
+        .map_err(|e| MessageError::Address(email.to_string(), e))?;
+    Ok(Mailbox::new(name.map(str::to_string), address))
+}
+
+/// The Date header of `unix` seconds (the epoch for a date before it).
+fn date_header(unix: i64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(unix).unwrap_or(0))
+}
+
+/// A `multipart/alternative` of `text` and `html`, its boundary derived
+/// from `seed`: every mail's readable parts, to which an invitation adds
+/// its calendar part.
+pub(super) fn text_and_html(seed: &str, text: &str, html: &str) -> MultiPart {
+    MultiPart::alternative()
+        .boundary(format!("alt-{}", &seed[..24]))
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_PLAIN)
+                .header(ContentTransferEncoding::QuotedPrintable)
+                .body(text.to_string()),
+        )
+        .singlepart(
+            SinglePart::builder()
+                .header(ContentType::TEXT_HTML)
+                .header(ContentTransferEncoding::QuotedPrintable)
+                .body(html.to_string()),
+        )
 }
 
 #[cfg(test)]
