@@ -76,7 +76,7 @@ pub fn block_moves(roster: &mut Roster) {
         others.dedup();
         let others: Vec<&Pair> = others.iter().map(|&j| &roster.pairs[j]).collect();
         let manager = roster.managers.get(p.manager_index);
-        let (dates, targets) = blocked(p, manager, &others, &moved);
+        let (dates, targets) = blocked(p, &keys, manager, &others, &moved);
         for at in targets {
             for k in &keys {
                 moved.times.entry(k.clone()).or_default().push(at);
@@ -104,9 +104,9 @@ struct Moved {
 }
 
 impl Moved {
-    /// Whether a moved meeting of `p`'s manager or report overlaps `at`.
-    fn takes(&self, p: &Pair, at: Span) -> bool {
-        [p.manager.key(), p.report.key()].iter().any(|k| {
+    /// Whether a moved meeting of one of `people` overlaps `at`.
+    fn takes(&self, people: &[String], at: Span) -> bool {
+        people.iter().any(|k| {
             self.times
                 .get(k)
                 .is_some_and(|v| v.iter().any(|&(s, e)| s < at.1 && at.0 < e))
@@ -123,9 +123,11 @@ impl Moved {
 }
 
 /// The dates `p`'s meetings on its days off would move to but may not,
-/// and the times the meetings it moves go to.
+/// and the times the meetings it moves go to (`people`: the keys of its
+/// manager and report).
 fn blocked(
     p: &Pair,
+    people: &[String],
     manager: Option<&Manager>,
     others: &[&Pair],
     moved: &Moved,
@@ -151,7 +153,7 @@ fn blocked(
             }
             let Some(at) = interval(p, d) else { break };
             if others.iter().any(|q| busy(q, d, at))
-                || moved.takes(p, at)
+                || moved.takes(people, at)
                 || !placeable(p, manager, others, moved, at)
             {
                 out.push(d);
